@@ -1,0 +1,48 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated } from '../security/authenticated.decorator';
+import { CreateServiceProviderDto, CreateUserDto, ServiceProviderCredentialsDto } from './dto/onboarding.dto';
+import { OnboardingService } from './onboarding.service';
+
+@ApiTags('Admin: onboarding')
+@Controller('admin/v1')
+@Authenticated('admin')
+export class AdminOnboardingController {
+  constructor(private readonly onboarding: OnboardingService) {}
+
+  @Post('service-providers')
+  @ApiOperation({ summary: 'Onboard an SP; its client secret and signing secret are shown once' })
+  @ApiCreatedResponse({ type: ServiceProviderCredentialsDto })
+  createServiceProvider(@Body() dto: CreateServiceProviderDto) {
+    return this.onboarding.createServiceProvider(dto);
+  }
+
+  @Get('service-providers/:clientId/signing-secrets')
+  listSigningSecrets(@Param('clientId') clientId: string) {
+    return this.onboarding.listSigningSecrets(clientId);
+  }
+
+  @Post('service-providers/:clientId/signing-secrets')
+  @ApiOperation({ summary: 'Rotate: add a signing secret (shown once); the old one works until revoked' })
+  addSigningSecret(@Param('clientId') clientId: string) {
+    return this.onboarding.addSigningSecret(clientId);
+  }
+
+  @Delete('service-providers/:clientId/signing-secrets/:secretId')
+  @HttpCode(204)
+  revokeSigningSecret(@Param('clientId') clientId: string, @Param('secretId') secretId: string) {
+    return this.onboarding.revokeSigningSecret(clientId, secretId);
+  }
+
+  @Post('users')
+  @ApiCreatedResponse({ schema: { properties: { id: { type: 'string', format: 'uuid' } } } })
+  createUser(@Body() dto: CreateUserDto) {
+    return this.onboarding.createUser(dto);
+  }
+
+  @Post('users/:id/tokens')
+  @ApiOperation({ summary: 'Mint a user token for the /app/v1 routes (reference app, demos, tests)' })
+  issueUserToken(@Param('id') id: string) {
+    return this.onboarding.issueUserToken(id);
+  }
+}

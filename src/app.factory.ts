@@ -1,0 +1,68 @@
+import helmet from '@fastify/helmet';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule, AppModuleOptions } from './app.module';
+import { ApiExceptionFilter } from './common/errors/api-exception.filter';
+import { CatalogValidationPipe } from './common/validation.pipe';
+import type { AppConfig } from './config/config';
+import { requestIdOf } from './observability/logging';
+
+/** The consent decision's media type (after PingOne's `application/vnd.pingidentity.user.consent+json`). */
+export const DECISION_MEDIA_TYPE = 'application/vnd.muwafaqa.consent-decision+json';
+
+/**
+ * JSON (and the decision's vendor JSON type) parsed with Fastify's own safe parser, keeping the
+ * raw bytes on `req.rawBody` for the request signature; forms for the OAuth2 token endpoint.
+ * Any other content type is refused by Fastify (415, answered as REQ_1000003).
+ */
+function registerBodyParsers(fastify: FastifyInstance): void {
+  const json = fastify.getDefaultJsonParser('error', 'error');
+  fastify.addContentTypeParser(['application/json', DECISION_MEDIA_TYPE], { parseAs: 'buffer' }, (req, body, done) => {
+    (req as typeof req & { rawBody?: Buffer }).rawBody = body as Buffer;
+    json(req, (body as Buffer).toString('utf8'), done);
+  });
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+}
+
+/** Builds the HTTP application (used by main.ts and by the e2e tests, so both run the same server). */
+export async function createApp(config: AppConfig, options: AppModuleOptions = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: requestIdOf,
+    requestIdHeader: false,
+    return503OnClosing: true,
+    trustProxy: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
+    // Body parsers are registered below: the signature needs the raw bytes of every JSON body.
+    bodyParser: false,
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+
+  registerBodyParsers(app.getHttpAdapter().getInstance());
+  await app.register(helmet, {
+    // The reference app and the docs are served from this origin and need their own scripts.
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] },
+    },
+  });
+  app.useGlobalFilters(new ApiExceptionFilter(config.bodyLimitBytes));
+  app.useGlobalPipes(new CatalogValidationPipe());
+
+  // Every answer names its request id, so an SP can quote it to operations.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (req, reply, done) => {
+      void reply.header('x-request-id', req.id);
+      done();
+    });
+  return app;
+}

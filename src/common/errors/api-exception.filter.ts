@@ -1,0 +1,76 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from './api-error';
+
+const DB_UNAVAILABLE = /^(08|57P0|53)/; // connection exceptions, admin shutdown, insufficient resources
+
+/** True for errors that mean a dependency (Postgres, Redis) is away rather than a bug. */
+export function isDependencyDown(err: unknown): boolean {
+  const e = err as { code?: string; name?: string; message?: string; driverError?: { code?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  if (typeof code === 'string' && (DB_UNAVAILABLE.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code))) return true;
+  const message = String(e?.message ?? '');
+  return (
+    e?.name === 'MaxRetriesPerRequestError' ||
+    /Connection terminated|Connection is closed|connect ECONNREFUSED|Stream isn't writeable|enableOfflineQueue|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(
+      message,
+    )
+  );
+}
+
+/** Maps anything thrown (ours, Nest's, Fastify's, a driver's) to one catalog error. */
+export function toApiError(err: unknown, req: { method?: string; url?: string; id?: string }, bodyLimit: number): ApiError {
+  if (err instanceof ApiError) return err;
+  const fastifyCode = (err as { code?: string })?.code;
+  switch (fastifyCode) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('REQ_1000003', { expected: 'application/json' });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('REQ_1000002', { limit: bodyLimit });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('REQ_1000001');
+  }
+  if (err instanceof SyntaxError || (err as { type?: string })?.type === 'entity.parse.failed') return new ApiError('REQ_1000001');
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    if (status === 404) return new ApiError('REQ_1000004', { method: req.method ?? '', path: (req.url ?? '').split('?')[0] });
+    if (status === 413) return new ApiError('REQ_1000002', { limit: bodyLimit });
+    if (status === 415) return new ApiError('REQ_1000003', { expected: 'application/json' });
+    if (status < 500) return new ApiError('REQ_1000005');
+  }
+  const status = (err as { statusCode?: number })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (status === 413) return new ApiError('REQ_1000002', { limit: bodyLimit });
+    if (status === 415) return new ApiError('REQ_1000003', { expected: 'application/json' });
+    return new ApiError('REQ_1000005');
+  }
+  if (isDependencyDown(err)) return new ApiError('REQ_1000006').withHeader('Retry-After', '5');
+  return new ApiError('REQ_1000007', { requestId: String(req.id ?? '') });
+}
+
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  constructor(private readonly bodyLimit: number) {}
+
+  catch(err: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const reply = ctx.getResponse<FastifyReply>();
+    const req = ctx.getRequest<FastifyRequest>();
+    const apiError = toApiError(err, req, this.bodyLimit);
+    if (apiError.status >= 500) {
+      // Logged with the request id; the caller sees only the catalog body, never the stack.
+      this.logger.error({ err, requestId: req.id, code: apiError.code }, 'request failed');
+    }
+    if (reply.sent) return;
+    const extra = apiError.oauth ? { error: apiError.oauth.error, error_description: apiError.body.desc.en } : {};
+    void reply
+      .status(apiError.status)
+      .headers({ ...apiError.headers, 'cache-control': 'no-store' })
+      .type('application/json; charset=utf-8')
+      .send({ ...extra, ...apiError.body });
+  }
+}

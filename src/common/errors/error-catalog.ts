@@ -1,0 +1,292 @@
+/**
+ * The one error catalog. Every error the gateway answers comes from here, in the seed's form:
+ * `{ "code": "...", "desc": { "ar": "...", "en": "..." } }`.
+ *
+ * Seed codes (UAE PASS Send Consent Request) keep their exact wording and meaning.
+ * Placeholders are written `{name}` and filled by `renderError`.
+ * New codes follow the seed's shape: CONS_* for consent rules, SEC_* for authentication and
+ * signatures, REQ_* for transport-level problems (routing, media type, size, JSON).
+ */
+export interface CatalogEntry {
+  /** HTTP status answered with this code. */
+  status: number;
+  en: string;
+  ar: string;
+  /** Why this code exists or why its status was chosen (shown in the OpenAPI catalog). */
+  note?: string;
+  /** True for codes copied from the UAE PASS seed. */
+  seed?: boolean;
+}
+
+export const ERROR_CATALOG = {
+  // ---- Seed codes (004_b3d41e8ad8a96ba0.txt) ----
+  CONS_1000001: {
+    status: 409,
+    en: 'Transaction already exists.',
+    ar: 'المعاملة موجودة بالفعل.',
+    note: 'A transaction with this spTransactionID is still pending for this SP.',
+    seed: true,
+  },
+  '401': {
+    status: 401,
+    en: 'UNAUTHORIZED',
+    ar: 'UNAUTHORIZED',
+    note: 'Missing headers: X-UAEPASS-Signature, X-Timestamp, or the access token.',
+    seed: true,
+  },
+  '0001': {
+    status: 404,
+    en: 'User Profile does not exist with provided details',
+    ar: 'ملف تعريف المستخدم غير موجود',
+    seed: true,
+  },
+  CONS_1000002: {
+    status: 409,
+    en: 'Wrong Id document type.',
+    ar: 'نوع مستند الهوية خاطئ.',
+    note: 'The user profile holds no document of the requested idDocType for this identifier.',
+    seed: true,
+  },
+  CONS_1000003: {
+    status: 403,
+    en: 'Account is not verified',
+    ar: 'لم يتم التحقق من الحساب.',
+    note: 'The seed prints the impossible status "094"; Muwafaqa answers 403 Forbidden: the caller is authenticated but the user account may not be asked for consent.',
+    seed: true,
+  },
+  CONS_1000004: {
+    status: 500,
+    en: 'Required configuration is missing',
+    ar: 'الاعدادات المطلوبة مفقودة.',
+    note: 'The SP has no active signing secret, or the gateway lacks a key it needs.',
+    seed: true,
+  },
+  CONS_1000005: {
+    status: 401,
+    en: 'Invalid signature.',
+    ar: 'التوقيع غير صحيح.',
+    seed: true,
+  },
+  CONS_1000006: {
+    status: 400,
+    en: 'idDocType is missing or invalid value, allowed values [EMIRATES_ID, PASSPORT, GCC_NATIONAL_ID_CARDS]',
+    ar: 'idDocType is missing or invalid value, allowed values [EMIRATES_ID, PASSPORT, GCC_NATIONAL_ID_CARDS]',
+    seed: true,
+  },
+  CONS_1000010: {
+    status: 404,
+    en: 'Transaction [{spTransactionID}] is not found.',
+    ar: 'المعاملة [{spTransactionID}] غير موجودة.',
+    note: 'Named by DESIGN.md; not printed in the seed.',
+  },
+  CONS_1000011: {
+    status: 409,
+    en: 'Consent for transaction ID [{spTransactionID}] has been done. Its current status is [{status}].',
+    ar: 'تمت الموافقة على المعاملة رقم [{spTransactionID}]، وحالتها الحالية هي [{status}].',
+    seed: true,
+  },
+  CONS_1000012: {
+    status: 404,
+    en: 'Service Provider [{spId}] is not found.',
+    ar: 'مقدم الخدمة [{spId}] غير موجودة.',
+    seed: true,
+  },
+  UMS_VAL_025: {
+    status: 400,
+    en: 'invalid identifier',
+    ar: ' الهوية غير صحيحة',
+    seed: true,
+  },
+
+  // ---- Consent rules the seed does not print ----
+  CONS_1000007: {
+    status: 400,
+    en: 'Field [{field}] is missing or invalid: {reason}',
+    ar: 'الحقل [{field}] مفقود أو غير صالح: {reasonAr}',
+  },
+  CONS_1000008: {
+    status: 400,
+    en: 'requestor with name, nameAr, identifier and idType is mandatory for requestType [peerToPeer].',
+    ar: 'بيانات مقدم الطلب (الاسم، الاسم بالعربية، رقم الهوية، نوع الهوية) إلزامية لنوع الطلب [peerToPeer].',
+  },
+  CONS_1000009: {
+    status: 400,
+    en: 'requestedById is mandatory for requestType [spToSp] and not applicable for [peerToPeer].',
+    ar: 'رقم مقدم الخدمة الطالب إلزامي لنوع الطلب [spToSp] وغير مسموح لنوع الطلب [peerToPeer].',
+  },
+  CONS_1000013: {
+    status: 409,
+    en: 'Transaction [{spTransactionID}] has expired.',
+    ar: 'انتهت صلاحية المعاملة [{spTransactionID}].',
+  },
+  CONS_1000014: {
+    status: 409,
+    en: 'Transaction [{spTransactionID}] cannot move from [{from}] to [{to}].',
+    ar: 'لا يمكن نقل المعاملة [{spTransactionID}] من الحالة [{from}] إلى الحالة [{to}].',
+  },
+  CONS_1000015: {
+    status: 403,
+    en: 'spId [{spId}] does not match the authenticated client.',
+    ar: 'رقم مقدم الخدمة [{spId}] لا يطابق العميل الذي تم التحقق منه.',
+  },
+  CONS_1000016: {
+    status: 403,
+    en: 'Service Provider [{spId}] is disabled.',
+    ar: 'مقدم الخدمة [{spId}] معطل.',
+  },
+  CONS_1000017: {
+    status: 422,
+    en: 'A document marked mustBeAccepted cannot be rejected alone; reject the whole request instead.',
+    ar: 'لا يمكن رفض مستند إلزامي بمفرده؛ ارفض الطلب بالكامل بدلاً من ذلك.',
+    note: 'Not used: per DESIGN.md rejecting a mustBeAccepted document rejects the request. Kept reserved.',
+  },
+  CONS_1000018: {
+    status: 400,
+    en: 'Document [{type}] is not part of this request.',
+    ar: 'المستند [{type}] ليس جزءاً من هذا الطلب.',
+  },
+  CONS_1000019: {
+    status: 404,
+    en: 'Consent request [{uaePassTransactionID}] is not found.',
+    ar: 'طلب الموافقة [{uaePassTransactionID}] غير موجود.',
+    note: 'Answered to a user asking for a request that does not exist or is not theirs (no existence leak).',
+  },
+
+  // ---- Security ----
+  SEC_1000001: {
+    status: 401,
+    en: 'The access token is invalid or expired.',
+    ar: 'رمز الوصول غير صالح أو منتهي الصلاحية.',
+  },
+  SEC_1000002: {
+    status: 403,
+    en: 'The access token lacks the required scope [{scope}].',
+    ar: 'رمز الوصول لا يتضمن الصلاحية المطلوبة [{scope}].',
+  },
+  SEC_1000003: {
+    status: 401,
+    en: 'X-Timestamp is outside the allowed window of {windowSeconds} seconds.',
+    ar: 'قيمة X-Timestamp خارج النافذة المسموح بها البالغة {windowSeconds} ثانية.',
+  },
+  SEC_1000004: {
+    status: 401,
+    en: 'This signed request has already been received (replay).',
+    ar: 'تم استلام هذا الطلب الموقع من قبل (إعادة إرسال).',
+  },
+  SEC_1000005: {
+    status: 429,
+    en: 'Too many requests; retry after {retryAfter} seconds.',
+    ar: 'عدد كبير جداً من الطلبات؛ أعد المحاولة بعد {retryAfter} ثانية.',
+  },
+  SEC_1000006: {
+    status: 401,
+    en: 'X-Timestamp must be Unix time in milliseconds.',
+    ar: 'يجب أن تكون قيمة X-Timestamp وقت يونكس بالملي ثانية.',
+  },
+  SEC_1000007: {
+    status: 403,
+    en: 'This route is not available to the authenticated caller.',
+    ar: 'هذا المسار غير متاح للجهة التي تم التحقق منها.',
+  },
+
+  // ---- Transport ----
+  REQ_1000001: {
+    status: 400,
+    en: 'The request body is not valid JSON.',
+    ar: 'محتوى الطلب ليس بصيغة JSON صالحة.',
+  },
+  REQ_1000002: {
+    status: 413,
+    en: 'The request body is larger than {limit} bytes.',
+    ar: 'حجم محتوى الطلب أكبر من {limit} بايت.',
+  },
+  REQ_1000003: {
+    status: 415,
+    en: 'Unsupported content type; expected [{expected}].',
+    ar: 'نوع المحتوى غير مدعوم؛ المتوقع [{expected}].',
+  },
+  REQ_1000004: {
+    status: 404,
+    en: 'Route [{method} {path}] is not found.',
+    ar: 'المسار [{method} {path}] غير موجود.',
+  },
+  REQ_1000005: {
+    status: 400,
+    en: 'The request is malformed.',
+    ar: 'الطلب غير صحيح التكوين.',
+  },
+  REQ_1000006: {
+    status: 503,
+    en: 'The service is temporarily unavailable; retry shortly.',
+    ar: 'الخدمة غير متاحة مؤقتاً؛ أعد المحاولة بعد قليل.',
+    note: 'A dependency (database or Redis) is unreachable. Nothing was written.',
+  },
+  REQ_1000007: {
+    status: 500,
+    en: 'An unexpected error occurred; reference [{requestId}].',
+    ar: 'حدث خطأ غير متوقع؛ المرجع [{requestId}].',
+    note: 'A bug, never a bad input. The reference is the request id in the logs.',
+  },
+  REQ_1000008: {
+    status: 400,
+    en: 'Request header [{header}] is malformed.',
+    ar: 'ترويسة الطلب [{header}] غير صحيحة.',
+  },
+
+  // ---- OAuth2 token endpoint (also answered with RFC 6749 error fields) ----
+  OAUTH_1000001: {
+    status: 401,
+    en: 'Client authentication failed.',
+    ar: 'فشل التحقق من هوية العميل.',
+    note: 'RFC 6749 invalid_client; answered with WWW-Authenticate: Basic.',
+  },
+  OAUTH_1000002: {
+    status: 400,
+    en: 'grant_type must be client_credentials.',
+    ar: 'يجب أن تكون قيمة grant_type هي client_credentials.',
+    note: 'RFC 6749 unsupported_grant_type.',
+  },
+  OAUTH_1000003: {
+    status: 400,
+    en: 'The requested scope [{scope}] is not allowed for this client.',
+    ar: 'الصلاحية المطلوبة [{scope}] غير مسموحة لهذا العميل.',
+    note: 'RFC 6749 invalid_scope.',
+  },
+  OAUTH_1000004: {
+    status: 400,
+    en: 'The token request is malformed: {reason}',
+    ar: 'طلب الرمز غير صحيح التكوين: {reasonAr}',
+    note: 'RFC 6749 invalid_request.',
+  },
+
+  // ---- Admin ----
+  ADM_1000001: {
+    status: 409,
+    en: 'Service Provider [{clientId}] already exists.',
+    ar: 'مقدم الخدمة [{clientId}] موجود بالفعل.',
+  },
+  ADM_1000002: {
+    status: 409,
+    en: 'Identity document [{idDocType}] is already registered to another user.',
+    ar: 'مستند الهوية [{idDocType}] مسجل بالفعل لمستخدم آخر.',
+  },
+  ADM_1000003: {
+    status: 404,
+    en: 'User [{id}] is not found.',
+    ar: 'المستخدم [{id}] غير موجود.',
+  },
+} satisfies Record<string, CatalogEntry>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+export interface ErrorBody {
+  code: string;
+  desc: { ar: string; en: string };
+}
+
+export function renderError(code: ErrorCode, params: Record<string, string | number> = {}): ErrorBody {
+  const entry: CatalogEntry = ERROR_CATALOG[code];
+  const fill = (text: string) =>
+    text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return { code, desc: { ar: fill(entry.ar), en: fill(entry.en) } };
+}

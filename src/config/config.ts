@@ -1,0 +1,146 @@
+/**
+ * Configuration, read once from the environment and validated at boot.
+ * A wrong value stops the process with one line naming the variable and what is expected
+ * (see main.ts). `.env.example` lists every variable below with its default.
+ */
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string, fallback?: string): string {
+  const v = env[name];
+  if (v === undefined || v === '') {
+    if (fallback === undefined) throw new ConfigError(`${name} is required`);
+    return fallback;
+  }
+  return v;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name}="${raw}" is invalid: expected a whole number from ${min} to ${max}`);
+  }
+  return Number(raw);
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(true|1|yes|on)$/i.test(raw)) return true;
+  if (/^(false|0|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name}="${raw}" is invalid: expected true or false`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  try {
+    const parsed = new URL(raw);
+    if (!protocols.includes(parsed.protocol)) throw new Error();
+  } catch {
+    throw new ConfigError(`${name} is invalid: expected a ${protocols.join(' or ')} URL`);
+  }
+  return raw;
+}
+
+function enumOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!values.includes(raw as T)) throw new ConfigError(`${name}="${raw}" is invalid: expected one of ${values.join(', ')}`);
+  return raw as T;
+}
+
+/** `id:base64key,id2:base64key`: 32-byte keys; the first is the active one. */
+function keyRing(env: Env, name: string): { id: string; key: Buffer }[] | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  const ring = raw.split(',').map((part) => {
+    const [id, b64] = part.split(':');
+    const key = Buffer.from(b64 ?? '', 'base64');
+    if (!id || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || key.length !== 32) {
+      throw new ConfigError(`${name} is invalid: expected "keyId:base64(32 bytes)" entries separated by commas`);
+    }
+    return { id, key };
+  });
+  return ring;
+}
+
+export function loadConfig(env: Env = process.env) {
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const config = {
+    nodeEnv: enumOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development'),
+    port,
+    host: str(env, 'HOST', '0.0.0.0'),
+    /** Public base URL: the token issuer (`iss`) and the links the gateway prints. */
+    publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`,
+    dataDir: str(env, 'DATA_DIR', '.data'),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseReadUrl: url(env, 'DATABASE_READ_URL', ['postgres:', 'postgresql:']),
+    databaseSchema: optional(env, 'DATABASE_SCHEMA'),
+    databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
+    runMigrations: bool(env, 'RUN_MIGRATIONS', true),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    /** Prefix of every Redis key (queues, replay records, rate limits), so tenants or test runs never collide. */
+    redisPrefix: str(env, 'REDIS_PREFIX', 'muwafaqa'),
+    workersInProcess: bool(env, 'WORKERS_IN_PROCESS', true),
+    logLevel: enumOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
+
+    adminClientId: optional(env, 'ADMIN_CLIENT_ID'),
+    adminClientSecret: optional(env, 'ADMIN_CLIENT_SECRET'),
+    tokenTtlSeconds: int(env, 'TOKEN_TTL_SECONDS', 3600, 60, 86400),
+    userTokenTtlSeconds: int(env, 'USER_TOKEN_TTL_SECONDS', 3600, 60, 86400),
+    /** Tokens from an external identity provider, accepted beside the gateway's own. */
+    externalJwksUrl: url(env, 'EXTERNAL_JWKS_URL', ['http:', 'https:']),
+    externalIssuer: optional(env, 'EXTERNAL_ISSUER'),
+    externalAudience: optional(env, 'EXTERNAL_AUDIENCE'),
+    /** Keys that encrypt secrets and identifiers at rest; generated under DATA_DIR when unset outside production. */
+    dataKeys: keyRing(env, 'DATA_KEYS'),
+    /** Key of the keyed hash used to look identifiers up; generated under DATA_DIR when unset outside production. */
+    identifierHashKey: optional(env, 'IDENTIFIER_HASH_KEY'),
+
+    signatureWindowSeconds: int(env, 'SIGNATURE_WINDOW_SECONDS', 300, 1, 3600),
+    rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 1_000_000),
+    consentTtlSeconds: int(env, 'CONSENT_TTL_SECONDS', 600, 10, 30 * 86400),
+    expirySweepIntervalMs: int(env, 'EXPIRY_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
+    outboxPollIntervalMs: int(env, 'OUTBOX_POLL_INTERVAL_MS', 500, 10, 60_000),
+
+    pushAttempts: int(env, 'PUSH_ATTEMPTS', 5, 1, 50),
+    callbackAttempts: int(env, 'CALLBACK_ATTEMPTS', 8, 1, 50),
+    backoffBaseMs: int(env, 'BACKOFF_BASE_MS', 1000, 1, 3_600_000),
+    callbackTimeoutMs: int(env, 'CALLBACK_TIMEOUT_MS', 5000, 100, 120_000),
+
+    fcmBaseUrl: url(env, 'FCM_BASE_URL', ['http:', 'https:']) ?? 'https://fcm.googleapis.com',
+    fcmServiceAccountFile: optional(env, 'FCM_SERVICE_ACCOUNT_FILE'),
+    apnsBaseUrl: url(env, 'APNS_BASE_URL', ['http:', 'https:']) ?? 'https://api.push.apple.com',
+    apnsKeyFile: optional(env, 'APNS_KEY_FILE'),
+    apnsKeyId: optional(env, 'APNS_KEY_ID'),
+    apnsTeamId: optional(env, 'APNS_TEAM_ID'),
+    apnsTopic: optional(env, 'APNS_TOPIC'),
+    vapidPublicKey: optional(env, 'VAPID_PUBLIC_KEY'),
+    vapidPrivateKey: optional(env, 'VAPID_PRIVATE_KEY'),
+    vapidSubject: optional(env, 'VAPID_SUBJECT'),
+  };
+  if ((config.adminClientId === undefined) !== (config.adminClientSecret === undefined)) {
+    throw new ConfigError('ADMIN_CLIENT_ID and ADMIN_CLIENT_SECRET must be set together');
+  }
+  if (config.adminClientSecret !== undefined && config.adminClientSecret.length < 16) {
+    throw new ConfigError('ADMIN_CLIENT_SECRET is invalid: expected at least 16 characters');
+  }
+  if (config.nodeEnv === 'production' && (!config.dataKeys || !config.identifierHashKey)) {
+    throw new ConfigError('DATA_KEYS and IDENTIFIER_HASH_KEY are required when NODE_ENV=production');
+  }
+  return config;
+}
+
+export type AppConfig = ReturnType<typeof loadConfig>;
+
+/** Injection token for the validated configuration. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

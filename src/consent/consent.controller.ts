@@ -1,0 +1,47 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CallingSp } from '../security/authenticated.decorator';
+import type { SpProfile } from '../service-providers/sp-directory.service';
+import { SendConsentDto, SendConsentResponseDto, TransactionRefDto, TransactionStatusResponseDto } from './dto/send-consent.dto';
+import { SendConsentService } from './send-consent.service';
+import { TransactionStatusService } from './transaction-status.service';
+
+/** The UAE PASS-compatible SP API. Every route needs a token and a request signature. */
+@ApiTags('Consent (SP API)')
+@Controller('api/v1/consent/transaction')
+@Authenticated('sp')
+export class ConsentController {
+  constructor(
+    private readonly sendService: SendConsentService,
+    private readonly statusService: TransactionStatusService,
+  ) {}
+
+  @Post('send')
+  @ApiOperation({ summary: 'Send a consent request to a user (UAE PASS Send Consent Request)' })
+  @ApiCreatedResponse({ type: SendConsentResponseDto })
+  send(@CallingSp() sp: SpProfile, @Body() dto: SendConsentDto) {
+    return this.sendService.send(sp, dto);
+  }
+
+  @Post('validate')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Run every check of send and answer what send would, writing nothing' })
+  validate(@CallingSp() sp: SpProfile, @Body() dto: SendConsentDto) {
+    return this.sendService.validate(sp, dto);
+  }
+
+  @Post('status')
+  @HttpCode(200)
+  @ApiOkResponse({ type: TransactionStatusResponseDto })
+  status(@CallingSp() sp: SpProfile, @Body() dto: TransactionRefDto) {
+    return this.statusService.status(sp, dto);
+  }
+
+  @Post('cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Withdraw a request the user has not decided yet' })
+  @ApiOkResponse({ type: TransactionStatusResponseDto })
+  cancel(@CallingSp() sp: SpProfile, @Body() dto: TransactionRefDto) {
+    return this.statusService.cancel(sp, dto);
+  }
+}

@@ -1,0 +1,53 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { ConsentTransitions } from './consent-transitions.service';
+
+/**
+ * Moves pending transactions past their expiry to EXPIRED through the state machine (so each
+ * gets its event and its SP callback). SKIP LOCKED lets any number of instances sweep at once
+ * without taking the same rows.
+ */
+@Injectable()
+export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ExpirySweeper.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly transitions: ConsentTransitions,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.workersInProcess) return;
+    this.timer = setInterval(() => {
+      if (!this.running) this.running = this.sweep().catch(() => undefined).finally(() => (this.running = undefined));
+    }, this.config.expirySweepIntervalMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Expires one batch; answers how many moved. */
+  async sweep(batch = 200): Promise<number> {
+    return this.db.transaction(async (manager) => {
+      const due: { id: string }[] = await manager.query(
+        `SELECT id FROM consent_transactions WHERE status = 'TRIGGERED' AND expires_at <= now()
+          ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [batch],
+      );
+      let moved = 0;
+      for (const { id } of due) {
+        if (await this.transitions.tryTransition(id, 'EXPIRED', 'system:expiry', { manager })) moved++;
+      }
+      if (moved > 0) this.logger.log(`expired ${moved} transaction(s)`);
+      return moved;
+    });
+  }
+}

@@ -1,0 +1,159 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { KEY_MATERIAL } from '../common/core.module';
+import { ApiError } from '../common/errors/api-error';
+import type { KeyMaterial } from '../security/key-material';
+import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
+import { UserDirectory } from '../users/user-directory.service';
+import { ConsentStatus, isPending } from './consent-state-machine';
+import { SendConsentDto, SendConsentResponseDto } from './dto/send-consent.dto';
+import { normalizeIdentifier } from './identifier-rules';
+import { OutboxSignal } from './outbox-signal';
+
+/** Everything `send` writes, checked and prepared; `validate` stops here. */
+interface PreparedConsent {
+  userId: string;
+  requestType: 'spToSp' | 'peerToPeer';
+  ttlSeconds: number;
+}
+
+/** spId must name an existing SP, and that SP must be the caller. */
+export async function assertCallerIsSp(directory: SpDirectory, caller: SpProfile, spId: string): Promise<void> {
+  if (spId === caller.clientId) return;
+  if (!(await directory.get(spId))) throw new ApiError('CONS_1000012', { spId });
+  throw new ApiError('CONS_1000015', { spId });
+}
+
+/**
+ * POST /api/v1/consent/transaction/send (and /validate, which runs every check and writes nothing).
+ * The checks follow the seed's error table; the write is one SQL statement.
+ */
+@Injectable()
+export class SendConsentService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly sps: SpDirectory,
+    private readonly users: UserDirectory,
+    private readonly outbox: OutboxSignal,
+    @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
+  ) {}
+
+  async send(caller: SpProfile, dto: SendConsentDto): Promise<SendConsentResponseDto> {
+    const prepared = await this.check(caller, dto);
+    const id = randomUUID();
+    const requestor = dto.requestor;
+    const requestorSecret =
+      prepared.requestType === 'peerToPeer' && requestor
+        ? this.keys.secretBox.encrypt(JSON.stringify({ identifier: requestor.identifier, additionalInfo: requestor.additionalInfo ?? null }))
+        : null;
+    const documents = dto.content.documents.map((d) => ({
+      name: d.name,
+      nameAr: d.nameAr,
+      type: d.type,
+      typeAr: d.typeAr,
+      metadata: d.metadata.map((m) => ({ displayName: m.displayName, displayNameAr: m.displayNameAr })),
+      mustBeAccepted: d.mustBeAccepted === true,
+    }));
+    // One statement, one round trip: the transaction, its documents, its first event and the
+    // push's outbox row commit together or not at all. ON CONFLICT makes concurrent repeats of
+    // the same (spId, spTransactionID) create exactly one row.
+    const rows: { id: string }[] = await this.db.query(
+      `WITH tx AS (
+         INSERT INTO consent_transactions
+           (id, sp_id, sp_transaction_id, user_id, id_doc_type, request_type, requested_by_id, purpose, purpose_ar,
+            requestor_name, requestor_name_ar, requestor_id_type, requestor_enc, status, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'TRIGGERED', now() + make_interval(secs => $14))
+         ON CONFLICT ON CONSTRAINT consent_transactions_sp_tx DO NOTHING
+         RETURNING id
+       ), docs AS (
+         INSERT INTO consent_documents (transaction_id, position, name, name_ar, type, type_ar, metadata, must_be_accepted)
+         SELECT tx.id, d.ord - 1, d.doc->>'name', d.doc->>'nameAr', d.doc->>'type', d.doc->>'typeAr', d.doc->'metadata', (d.doc->>'mustBeAccepted')::boolean
+           FROM tx, jsonb_array_elements($15::jsonb) WITH ORDINALITY AS d(doc, ord)
+       ), event AS (
+         INSERT INTO consent_events (transaction_id, from_status, to_status, actor) SELECT id, NULL, 'TRIGGERED', $16 FROM tx
+       ), push AS (
+         INSERT INTO outbox (topic, transaction_id, payload) SELECT 'push', id, '{}'::jsonb FROM tx
+       )
+       SELECT id FROM tx`,
+      [
+        id,
+        caller.clientId,
+        dto.spTransactionID,
+        prepared.userId,
+        dto.idDocType,
+        prepared.requestType,
+        prepared.requestType === 'spToSp' ? dto.requestedById : null,
+        dto.purpose ?? null,
+        dto.purposeAr ?? null,
+        requestor?.name ?? null,
+        requestor?.nameAr ?? null,
+        requestor?.idType ?? null,
+        requestorSecret,
+        prepared.ttlSeconds,
+        JSON.stringify(documents),
+        `sp:${caller.clientId}`,
+      ],
+    );
+    if (rows.length === 0) await this.throwExisting(caller.clientId, dto.spTransactionID);
+    this.outbox.kick();
+    return { uaePassTransactionID: id, transactionStatus: 'TRIGGERED', spTransactionID: dto.spTransactionID };
+  }
+
+  /** /validate: what send would answer, without writing. */
+  async validate(caller: SpProfile, dto: SendConsentDto) {
+    await this.check(caller, dto);
+    await this.throwExisting(caller.clientId, dto.spTransactionID, true);
+    return { valid: true, uaePassTransactionID: null, transactionStatus: 'TRIGGERED' as const, spTransactionID: dto.spTransactionID };
+  }
+
+  private async check(caller: SpProfile, dto: SendConsentDto): Promise<PreparedConsent> {
+    await assertCallerIsSp(this.sps, caller, dto.spId);
+    const identifier = normalizeIdentifier(dto.idDocType, dto.identifier);
+    if (!identifier) throw new ApiError('UMS_VAL_025');
+
+    const requestType = dto.requestType ?? 'spToSp';
+    if (requestType === 'peerToPeer') {
+      const r = dto.requestor;
+      if (!r?.name || !r.nameAr || !r.identifier || !r.idType) throw new ApiError('CONS_1000008');
+      if (!normalizeIdentifier(r.idType, r.identifier)) throw new ApiError('UMS_VAL_025');
+      if (dto.requestedById !== undefined) throw new ApiError('CONS_1000009');
+    } else {
+      if (!dto.requestedById) throw new ApiError('CONS_1000009');
+      const requester = await this.sps.get(dto.requestedById);
+      if (!requester) throw new ApiError('CONS_1000012', { spId: dto.requestedById });
+      if (requester.disabled) throw new ApiError('CONS_1000016', { spId: dto.requestedById });
+    }
+    if (dto.requestor?.additionalInfo && JSON.stringify(dto.requestor.additionalInfo).length > 4096) {
+      throw new ApiError('CONS_1000007', { field: 'requestor.additionalInfo', reason: 'it is too long', reasonAr: 'القيمة طويلة جداً' });
+    }
+    const types = dto.content.documents.map((d) => d.type);
+    const repeated = types.findIndex((t, i) => types.indexOf(t) !== i);
+    if (repeated >= 0) {
+      throw new ApiError('CONS_1000007', { field: `content.documents[${repeated}].type`, reason: 'it repeats a value', reasonAr: 'القيمة مكررة' });
+    }
+
+    const profile = await this.users.findByIdentifier(dto.idDocType, identifier);
+    if (!profile) throw new ApiError('0001');
+    if (!profile.hasDocType) throw new ApiError('CONS_1000002');
+    if (!profile.verified) throw new ApiError('CONS_1000003');
+    return { userId: profile.userId, requestType, ttlSeconds: caller.consentTtlSeconds };
+  }
+
+  /** A repeat of a pending transaction is CONS_1000001; of a decided one, CONS_1000011. */
+  private async throwExisting(spId: string, spTransactionId: string, onlyIfExists = false): Promise<void> {
+    const rows: { status: ConsentStatus }[] = await this.db.query(
+      `SELECT status FROM consent_transactions WHERE sp_id = $1 AND sp_transaction_id = $2`,
+      [spId, spTransactionId],
+    );
+    const existing = rows[0];
+    if (!existing) {
+      if (onlyIfExists) return;
+      // The conflicting row vanished between statements: impossible today (rows are never deleted).
+      throw new ApiError('CONS_1000001');
+    }
+    if (isPending(existing.status)) throw new ApiError('CONS_1000001');
+    throw new ApiError('CONS_1000011', { spTransactionID: spTransactionId, status: existing.status });
+  }
+}

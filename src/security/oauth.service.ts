@@ -1,0 +1,104 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ApiError } from '../common/errors/api-error';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { hashSecret, verifySecret } from './secret-box';
+import { ADMIN_SCOPE, SP_CONSENT_SCOPE, TokenService } from './token.service';
+
+/** What each kind of client may ask for; a request without `scope` gets all of it. */
+const ALLOWED_SCOPES = {
+  sp: [SP_CONSENT_SCOPE, 'openid'],
+  admin: [ADMIN_SCOPE],
+} as const;
+
+export interface TokenRequest {
+  grant_type?: unknown;
+  scope?: unknown;
+  client_id?: unknown;
+  client_secret?: unknown;
+}
+
+/** RFC 6749 §4.4: the client-credentials grant, for SPs and admin clients. */
+@Injectable()
+export class OAuthService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(OAuthService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tokens: TokenService,
+  ) {}
+
+  /** Creates (or re-keys) the first admin client from ADMIN_CLIENT_ID / ADMIN_CLIENT_SECRET. */
+  async onApplicationBootstrap(): Promise<void> {
+    const { adminClientId: id, adminClientSecret: secret } = this.config;
+    if (!id || !secret) return;
+    const rows: { client_secret_hash: string }[] = await this.db.query(`SELECT client_secret_hash FROM admin_clients WHERE client_id = $1`, [id]);
+    if (rows[0] && (await verifySecret(secret, rows[0].client_secret_hash))) return;
+    await this.db.query(
+      `INSERT INTO admin_clients (client_id, client_secret_hash) VALUES ($1, $2)
+       ON CONFLICT (client_id) DO UPDATE SET client_secret_hash = EXCLUDED.client_secret_hash`,
+      [id, await hashSecret(secret)],
+    );
+    this.logger.log(`admin client ${id} is ready`);
+  }
+
+  async token(body: TokenRequest, authorization: string | undefined) {
+    const { clientId, clientSecret } = this.clientCredentials(body, authorization);
+    if (body.grant_type !== 'client_credentials') {
+      throw new ApiError('OAUTH_1000002').asOAuth(typeof body.grant_type === 'string' ? 'unsupported_grant_type' : 'invalid_request');
+    }
+    const kind = await this.authenticate(clientId, clientSecret);
+    const allowed: readonly string[] = ALLOWED_SCOPES[kind];
+    let scopes = [...allowed];
+    if (body.scope !== undefined) {
+      if (typeof body.scope !== 'string') throw new ApiError('OAUTH_1000004', { reason: 'scope must be a string', reasonAr: 'يجب أن تكون الصلاحية نصاً' }).asOAuth('invalid_request');
+      scopes = [...new Set(body.scope.split(' ').filter(Boolean))];
+      const refused = scopes.find((s) => !allowed.includes(s));
+      if (refused || scopes.length === 0) throw new ApiError('OAUTH_1000003', { scope: (refused ?? '').slice(0, 100) }).asOAuth('invalid_scope');
+    }
+    return this.tokens.issueClientTokens(kind, clientId, scopes);
+  }
+
+  private clientCredentials(body: TokenRequest, authorization: string | undefined) {
+    const fromForm = body.client_id !== undefined || body.client_secret !== undefined;
+    if (authorization?.startsWith('Basic ')) {
+      if (fromForm) throw this.invalidRequest('use one client authentication method');
+      const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon < 0) throw this.invalidClient();
+      // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
+      try {
+        return { clientId: decodeURIComponent(decoded.slice(0, colon)), clientSecret: decodeURIComponent(decoded.slice(colon + 1)) };
+      } catch {
+        throw this.invalidClient();
+      }
+    }
+    if (typeof body.client_id === 'string' && typeof body.client_secret === 'string') {
+      return { clientId: body.client_id, clientSecret: body.client_secret };
+    }
+    throw this.invalidClient();
+  }
+
+  private async authenticate(clientId: string, clientSecret: string): Promise<'sp' | 'admin'> {
+    if (clientId.length > 200 || clientSecret.length > 500) throw this.invalidClient();
+    const rows: { kind: 'sp' | 'admin'; hash: string; disabled: boolean }[] = await this.db.query(
+      `SELECT 'sp' AS kind, client_secret_hash AS hash, disabled FROM service_providers WHERE client_id = $1
+       UNION ALL SELECT 'admin', client_secret_hash, false FROM admin_clients WHERE client_id = $1`,
+      [clientId],
+    );
+    for (const row of rows) {
+      if (!row.disabled && (await verifySecret(clientSecret, row.hash))) return row.kind;
+    }
+    throw this.invalidClient();
+  }
+
+  private invalidClient(): ApiError {
+    return new ApiError('OAUTH_1000001').asOAuth('invalid_client').withHeader('WWW-Authenticate', 'Basic realm="muwafaqa"');
+  }
+
+  private invalidRequest(reason: string): ApiError {
+    return new ApiError('OAUTH_1000004', { reason, reasonAr: 'طريقة تحقق واحدة فقط مسموحة' }).asOAuth('invalid_request');
+  }
+}

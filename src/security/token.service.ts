@@ -1,0 +1,208 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  JSONWebKeySet,
+  JWK,
+  JWTPayload,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
+import { DataSource } from 'typeorm';
+import { KEY_MATERIAL } from '../common/core.module';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import type { KeyMaterial } from './key-material';
+
+export const SP_CONSENT_SCOPE = 'urn:uae:digitalid:backend_api:manage_user_consent';
+export const ADMIN_SCOPE = 'muwafaqa:admin';
+export const USER_SCOPE = 'muwafaqa:user';
+/** Audience of every access token the gateway issues. */
+export const TOKEN_AUDIENCE = 'muwafaqa';
+const ALG = 'ES256';
+
+export type PrincipalKind = 'sp' | 'admin' | 'user';
+
+/** The caller, as established from a verified token. */
+export interface Principal {
+  kind: PrincipalKind;
+  /** client id for SPs and admins; user profile id for users. */
+  subject: string;
+  scopes: string[];
+  /** 'self' for the gateway's own tokens, the issuer URL for external ones. */
+  issuer: string;
+}
+
+interface LoadedKey {
+  kid: string;
+  publicJwk: JWK;
+  privateKey: Awaited<ReturnType<typeof importJWK>>;
+}
+
+/**
+ * Issues and verifies the gateway's JWTs (ES256). Keys live in Postgres so every instance signs
+ * and verifies with the same set; every unretired key stays in the JWKS, so rotating never
+ * invalidates a live token. Only ES256 is accepted: `alg: none` and HS/RS confusion fail.
+ */
+@Injectable()
+export class TokenService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(TokenService.name);
+  private keys: LoadedKey[] = [];
+  private localJwks = createLocalJWKSet({ keys: [] });
+  private externalJwks?: ReturnType<typeof createRemoteJWKSet>;
+  private refreshTimer?: NodeJS.Timeout;
+  private lastRefresh = 0;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(KEY_MATERIAL) private readonly keyMaterial: KeyMaterial,
+  ) {
+    if (config.externalJwksUrl) this.externalJwks = createRemoteJWKSet(new URL(config.externalJwksUrl));
+  }
+
+  get issuer(): string {
+    return this.config.publicUrl;
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.refreshKeys();
+    if (this.keys.length === 0) await this.rotate();
+    // Pick up keys rotated by another instance.
+    this.refreshTimer = setInterval(() => void this.refreshKeys().catch(() => undefined), 60_000);
+    this.refreshTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.refreshTimer);
+  }
+
+  jwks(): JSONWebKeySet {
+    return { keys: this.keys.map((k) => k.publicJwk) };
+  }
+
+  /** Adds a new signing key; older keys stay published until retired. */
+  async rotate(): Promise<string> {
+    const { publicKey, privateKey } = await generateKeyPair(ALG, { extractable: true });
+    const kid = randomUUID();
+    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: ALG, use: 'sig' };
+    const privateJwk = await exportJWK(privateKey);
+    await this.db.query(`INSERT INTO token_signing_keys (kid, alg, public_jwk, private_jwk_enc) VALUES ($1, $2, $3, $4)`, [
+      kid,
+      ALG,
+      publicJwk,
+      this.keyMaterial.secretBox.encrypt(JSON.stringify(privateJwk)),
+    ]);
+    await this.refreshKeys();
+    this.logger.log(`token signing key ${kid} added`);
+    return kid;
+  }
+
+  /** Retires keys older than the newest, once no token they signed can still be live. */
+  async retireOldKeys(): Promise<number> {
+    const rows: unknown[] = await this.db.query(
+      `UPDATE token_signing_keys SET retired_at = now()
+        WHERE retired_at IS NULL
+          AND kid <> (SELECT kid FROM token_signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1)
+          AND created_at < now() - make_interval(secs => $1) RETURNING kid`,
+      [Math.max(this.config.tokenTtlSeconds, this.config.userTokenTtlSeconds) * 2],
+    );
+    await this.refreshKeys();
+    return rows.length;
+  }
+
+  async refreshKeys(): Promise<void> {
+    const rows: { kid: string; public_jwk: JWK; private_jwk_enc: string }[] = await this.db.query(
+      `SELECT kid, public_jwk, private_jwk_enc FROM token_signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC`,
+    );
+    this.keys = await Promise.all(
+      rows.map(async (r) => ({
+        kid: r.kid,
+        publicJwk: r.public_jwk,
+        privateKey: (await importJWK(JSON.parse(this.keyMaterial.secretBox.decrypt(r.private_jwk_enc)), ALG)),
+      })),
+    );
+    this.localJwks = createLocalJWKSet(this.jwks());
+    this.lastRefresh = Date.now();
+  }
+
+  async sign(claims: JWTPayload, audience: string, ttlSeconds: number): Promise<string> {
+    const key = this.keys[0];
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: ALG, kid: key.kid, typ: 'JWT' })
+      .setIssuer(this.issuer)
+      .setAudience(audience)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+      .setJti(randomUUID())
+      .sign(key.privateKey);
+  }
+
+  /** An access token (and, for clients, an OpenID id_token) as UAE PASS hands them out. */
+  async issueClientTokens(kind: 'sp' | 'admin', clientId: string, scopes: string[]) {
+    const ttl = this.config.tokenTtlSeconds;
+    const access_token = await this.sign({ sub: clientId, client_id: clientId, scope: scopes.join(' '), kind }, TOKEN_AUDIENCE, ttl);
+    const id_token = await this.sign({ sub: clientId, kind }, clientId, ttl);
+    return { access_token, id_token, token_type: 'Bearer' as const, scope: scopes.join(' '), expires_in: ttl };
+  }
+
+  async issueUserToken(userId: string) {
+    const ttl = this.config.userTokenTtlSeconds;
+    const access_token = await this.sign({ sub: userId, scope: USER_SCOPE, kind: 'user' }, TOKEN_AUDIENCE, ttl);
+    return { access_token, token_type: 'Bearer' as const, expires_in: ttl };
+  }
+
+  /** Verifies an access token; null when it is not one this gateway trusts. */
+  async verifyAccessToken(token: string): Promise<Principal | null> {
+    const own = await this.verifyOwn(token, TOKEN_AUDIENCE);
+    if (own) {
+      const kind = own.kind as PrincipalKind;
+      if (!['sp', 'admin', 'user'].includes(kind) || typeof own.sub !== 'string') return null;
+      return { kind, subject: own.sub, scopes: String(own.scope ?? '').split(' ').filter(Boolean), issuer: 'self' };
+    }
+    return this.verifyExternal(token);
+  }
+
+  /** Verifies an id_token issued to `clientId`. */
+  async verifyIdToken(token: string, clientId: string): Promise<boolean> {
+    const payload = await this.verifyOwn(token, clientId);
+    return payload?.sub === clientId;
+  }
+
+  private async verifyOwn(token: string, audience: string): Promise<JWTPayload | null> {
+    try {
+      const { payload } = await jwtVerify(token, this.localJwks, { algorithms: [ALG], issuer: this.issuer, audience });
+      return payload;
+    } catch (err) {
+      // A key rotated in by another instance: reload once (at most every 5 s), then retry.
+      if ((err as { code?: string }).code === 'ERR_JWKS_NO_MATCHING_KEY' && Date.now() - this.lastRefresh > 5000) {
+        await this.refreshKeys();
+        return this.verifyOwn(token, audience);
+      }
+      return null;
+    }
+  }
+
+  private async verifyExternal(token: string): Promise<Principal | null> {
+    if (!this.externalJwks) return null;
+    try {
+      const { payload } = await jwtVerify(token, this.externalJwks, {
+        algorithms: ['ES256', 'RS256', 'PS256', 'EdDSA'],
+        issuer: this.config.externalIssuer,
+        audience: this.config.externalAudience,
+      });
+      if (typeof payload.sub !== 'string') return null;
+      const scopes = String(payload.scope ?? payload.scp ?? '').split(' ').filter(Boolean);
+      // An external issuer speaks for users unless its token carries a client scope.
+      const kind: PrincipalKind = scopes.includes(SP_CONSENT_SCOPE) ? 'sp' : scopes.includes(ADMIN_SCOPE) ? 'admin' : 'user';
+      const subject = kind === 'sp' ? String(payload.client_id ?? payload.azp ?? payload.sub) : payload.sub;
+      return { kind, subject, scopes, issuer: String(payload.iss) };
+    } catch {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { KEY_MATERIAL, REDIS, redisKey } from '../common/core.module';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import type { KeyMaterial } from '../security/key-material';
+
+/** What a request needs to know about an SP, with its secrets decrypted, cached in memory. */
+export interface SpProfile {
+  clientId: string;
+  name: string;
+  nameAr: string;
+  disabled: boolean;
+  callbackUrl: string | null;
+  callbackApiKey: string | null;
+  consentTtlSeconds: number;
+  /** Active signing secrets, newest first (two during rotation). */
+  signingSecrets: string[];
+}
+
+const CACHE_TTL_MS = 30_000;
+
+/**
+ * Looks SPs up for the hot path. Entries live 30 s at most; any change made through the admin
+ * API calls `invalidate`, which is published on Redis so every instance drops its copy at once.
+ */
+@Injectable()
+export class SpDirectory implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(SpDirectory.name);
+  private readonly cache = new Map<string, { at: number; profile: Promise<SpProfile | null> }>();
+  private subscriber?: Redis;
+  private readonly channel: string;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.channel = redisKey(config, 'sp-changed');
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true });
+    this.subscriber.on('error', () => undefined);
+    this.subscriber.on('message', (_channel: string, clientId: string) => this.cache.delete(clientId));
+    // After a reconnect, messages may have been missed: start from empty.
+    this.subscriber.on('ready', () => this.cache.clear());
+    await this.subscriber.subscribe(this.channel);
+  }
+
+  onModuleDestroy(): void {
+    this.subscriber?.disconnect();
+  }
+
+  get(clientId: string): Promise<SpProfile | null> {
+    const hit = this.cache.get(clientId);
+    if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.profile;
+    const profile = this.load(clientId);
+    this.cache.set(clientId, { at: Date.now(), profile });
+    profile.catch(() => this.cache.delete(clientId));
+    return profile;
+  }
+
+  async invalidate(clientId: string): Promise<void> {
+    this.cache.delete(clientId);
+    try {
+      await this.redis.publish(this.channel, clientId);
+    } catch (err) {
+      this.logger.warn(`could not publish SP change for ${clientId}; other instances catch up within 30 s`);
+    }
+  }
+
+  private async load(clientId: string): Promise<SpProfile | null> {
+    const rows: {
+      client_id: string;
+      name: string;
+      name_ar: string;
+      disabled: boolean;
+      callback_url: string | null;
+      callback_api_key_enc: string | null;
+      consent_ttl_seconds: number | null;
+      secrets: string[] | null;
+    }[] = await this.db.query(
+      `SELECT sp.client_id, sp.name, sp.name_ar, sp.disabled, sp.callback_url, sp.callback_api_key_enc, sp.consent_ttl_seconds,
+              (SELECT array_agg(s.secret_enc ORDER BY s.created_at DESC) FROM sp_signing_secrets s
+                WHERE s.sp_id = sp.client_id AND s.revoked_at IS NULL) AS secrets
+         FROM service_providers sp WHERE sp.client_id = $1`,
+      [clientId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const box = this.keys.secretBox;
+    return {
+      clientId: row.client_id,
+      name: row.name,
+      nameAr: row.name_ar,
+      disabled: row.disabled,
+      callbackUrl: row.callback_url,
+      callbackApiKey: row.callback_api_key_enc ? box.decrypt(row.callback_api_key_enc) : null,
+      consentTtlSeconds: row.consent_ttl_seconds ?? this.config.consentTtlSeconds,
+      signingSecrets: (row.secrets ?? []).map((s) => box.decrypt(s)),
+    };
+  }
+}
