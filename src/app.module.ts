@@ -8,6 +8,7 @@ import { ConsentModule } from './consent/consent.module';
 import { dataSourceOptions } from './database/database.options';
 import { HealthModule } from './health/health.module';
 import { loggerOptions } from './observability/logging';
+import { NotificationsModule } from './notifications/notifications.module';
 import { SecurityModule } from './security/security.module';
 
 export interface AppModuleOptions {
@@ -28,6 +29,7 @@ export class AppModule {
         ConsentModule,
         AdminModule,
         HealthModule,
+        NotificationsModule.forRoot(config, { workers: config.workersInProcess }),
       ],
     };
   }

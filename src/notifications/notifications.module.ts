@@ -1,0 +1,32 @@
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import type { AppConfig } from '../config/config';
+import { OutboxRelay } from './outbox-relay.service';
+import { CALLBACK_QUEUE, PUSH_QUEUE, queuePrefix } from './queues';
+
+/**
+ * Queues (BullMQ on Redis) and the outbox relay. Queue consumers (processors) are added only
+ * where workers run: in `npm run worker`, or inside the server when WORKERS_IN_PROCESS=true.
+ */
+@Module({})
+export class NotificationsModule {
+  static forRoot(config: AppConfig, opts: { workers: boolean }): DynamicModule {
+    const processors: Provider[] = opts.workers ? WORKER_PROVIDERS : [];
+    return {
+      module: NotificationsModule,
+      global: true,
+      imports: [
+        BullModule.forRoot({
+          connection: { url: config.redisUrl, enableOfflineQueue: false, maxRetriesPerRequest: 1 } as never,
+          prefix: queuePrefix(config),
+        }),
+        BullModule.registerQueue({ name: PUSH_QUEUE }, { name: CALLBACK_QUEUE }),
+      ],
+      providers: [OutboxRelay, ...processors],
+      exports: [BullModule, OutboxRelay],
+    };
+  }
+}
+
+/** Queue consumers; filled in by the push and callback processors. */
+export const WORKER_PROVIDERS: Provider[] = [];

@@ -1,0 +1,107 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { OutboxSignal } from '../consent/outbox-signal';
+import type { ConsentStatus } from '../consent/consent-state-machine';
+import { CALLBACK_QUEUE, CallbackJobData, jobOptions, PUSH_QUEUE, PushJobData } from './queues';
+
+const BATCH = 500;
+
+/**
+ * Moves committed outbox rows into BullMQ. Safe in any number of instances: rows are claimed
+ * with FOR UPDATE SKIP LOCKED, and the job id is the outbox id, so a row relayed twice (a crash
+ * between enqueue and commit) is still one job. While Redis is away the rows simply wait.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = false;
+  private lastFailureLog = 0;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectQueue(PUSH_QUEUE) private readonly pushQueue: Queue<PushJobData>,
+    @InjectQueue(CALLBACK_QUEUE) private readonly callbackQueue: Queue<CallbackJobData>,
+    private readonly signal: OutboxSignal,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.signal.on('kick', () => this.wake());
+    this.timer = setInterval(() => this.wake(), this.config.outboxPollIntervalMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Runs the relay now, or right after the pass in progress. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (!this.stopped && (await this.relayOnce()) === BATCH);
+    } catch (err) {
+      // Redis or Postgres away: the rows stay pending and the next poll tries again.
+      if (Date.now() - this.lastFailureLog > 10_000) {
+        this.lastFailureLog = Date.now();
+        this.logger.warn(`outbox relay paused: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Relays one batch; answers how many rows it moved. */
+  async relayOnce(): Promise<number> {
+    return this.db.transaction(async (m) => {
+      const rows: { id: string; topic: 'push' | 'callback'; transaction_id: string; payload: { status?: ConsentStatus } }[] = await m.query(
+        `SELECT id, topic, transaction_id, payload FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [BATCH],
+      );
+      if (rows.length === 0) return 0;
+      const pushes = rows.filter((r) => r.topic === 'push');
+      const callbacks = rows.filter((r) => r.topic === 'callback');
+      if (pushes.length) {
+        await this.pushQueue.addBulk(
+          pushes.map((r) => ({
+            name: 'push',
+            data: { outboxId: String(r.id), transactionId: r.transaction_id },
+            opts: { ...jobOptions(this.config, this.config.pushAttempts), jobId: `outbox-${r.id}` },
+          })),
+        );
+      }
+      if (callbacks.length) {
+        await this.callbackQueue.addBulk(
+          callbacks.map((r) => ({
+            name: 'callback',
+            data: { outboxId: String(r.id), transactionId: r.transaction_id, status: r.payload.status! },
+            opts: { ...jobOptions(this.config, this.config.callbackAttempts), jobId: `outbox-${r.id}` },
+          })),
+        );
+      }
+      await m.query(`UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      return rows.length;
+    });
+  }
+}

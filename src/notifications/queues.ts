@@ -1,0 +1,41 @@
+import type { DefaultJobOptions } from 'bullmq';
+import type { AppConfig } from '../config/config';
+import type { ConsentStatus } from '../consent/consent-state-machine';
+
+/** One job per new consent transaction, fanned out to every device of the user. */
+export const PUSH_QUEUE = 'push-notifications';
+/** One job per status the SP must hear about (ACCEPTED, REJECTED, EXPIRED, INIT_FAILED, REVOKED). */
+export const CALLBACK_QUEUE = 'sp-callbacks';
+
+export interface PushJobData {
+  outboxId: string;
+  transactionId: string;
+}
+
+export interface CallbackJobData {
+  outboxId: string;
+  transactionId: string;
+  status: ConsentStatus;
+}
+
+/**
+ * BullMQ key prefix. The braces are a Redis Cluster hash tag: every key of every queue lands in
+ * one slot, which BullMQ's multi-key Lua scripts require.
+ */
+export function queuePrefix(config: AppConfig): string {
+  return `{${config.redisPrefix}}`;
+}
+
+/**
+ * Exponential backoff with jitter and a bounded number of attempts. Completed jobs are kept a
+ * day so a re-relayed outbox row (same job id) is recognised and not run twice; failed jobs
+ * are kept for operators.
+ */
+export function jobOptions(config: AppConfig, attempts: number): DefaultJobOptions {
+  return {
+    attempts,
+    backoff: { type: 'exponential', delay: config.backoffBaseMs, jitter: 0.5 },
+    removeOnComplete: { age: 24 * 3600, count: 100_000 },
+    removeOnFail: { age: 30 * 24 * 3600 },
+  };
+}
