@@ -1,12 +1,16 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import type { AppConfig } from '../config/config';
+import { DeviceRegistry } from './device-registry.service';
 import { OutboxRelay } from './outbox-relay.service';
 import { CALLBACK_QUEUE, PUSH_QUEUE, queuePrefix } from './queues';
+import { SseController } from './sse/sse.controller';
+import { SseHub } from './sse/sse-hub.service';
 
 /**
- * Queues (BullMQ on Redis) and the outbox relay. Queue consumers (processors) are added only
- * where workers run: in `npm run worker`, or inside the server when WORKERS_IN_PROCESS=true.
+ * Queues (BullMQ on Redis), the outbox relay, the device registry and the live SSE channel.
+ * Queue consumers (processors) are added only where workers run: in `npm run worker`, or inside
+ * the server when WORKERS_IN_PROCESS=true.
  */
 @Module({})
 export class NotificationsModule {
@@ -22,11 +26,12 @@ export class NotificationsModule {
         }),
         BullModule.registerQueue({ name: PUSH_QUEUE }, { name: CALLBACK_QUEUE }),
       ],
-      providers: [OutboxRelay, ...processors],
-      exports: [BullModule, OutboxRelay],
+      controllers: [SseController],
+      providers: [OutboxRelay, DeviceRegistry, SseHub, ...processors],
+      exports: [BullModule, OutboxRelay, DeviceRegistry, SseHub],
     };
   }
 }
 
-/** Queue consumers; filled in by the push and callback processors. */
+/** Queue consumers run by this module. */
 export const WORKER_PROVIDERS: Provider[] = [];

@@ -275,6 +275,20 @@ export const ERROR_CATALOG = {
     en: 'User [{id}] is not found.',
     ar: 'المستخدم [{id}] غير موجود.',
   },
+
+  // ---- Notifications (devices, live events) ----
+  NTF_1000001: {
+    status: 404,
+    en: 'Device [{deviceId}] is not found.',
+    ar: 'الجهاز [{deviceId}] غير موجود.',
+    note: 'Answered for a device that does not exist or belongs to another user (no existence leak).',
+  },
+  NTF_1000002: {
+    status: 400,
+    en: 'Invalid device registration: {reason}.',
+    ar: 'تسجيل الجهاز غير صالح: {reasonAr}.',
+    note: 'platform must be fcm, apns, webpush or sse; pushToken a non-empty string (a Web Push subscription as JSON); locale en or ar.',
+  },
 } satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

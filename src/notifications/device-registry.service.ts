@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { ApiError } from '../common/errors/api-error';
+import { DEVICE_PLATFORMS, DevicePlatform } from './device.entity';
+
+export const DEVICE_LOCALES = ['en', 'ar'] as const;
+export type DeviceLocale = (typeof DEVICE_LOCALES)[number];
+const MAX_PUSH_TOKEN = 4096;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface DeviceRegistration {
+  platform: DevicePlatform;
+  /** FCM registration token, APNs device token (hex), Web Push subscription JSON, or any id for 'sse'. */
+  pushToken: string;
+  locale?: DeviceLocale;
+}
+
+export interface RegisteredDevice {
+  id: string;
+  userId: string;
+  platform: DevicePlatform;
+  pushToken: string;
+  locale: DeviceLocale;
+  createdAt: Date;
+}
+
+interface DeviceRow {
+  id: string;
+  user_id: string;
+  platform: DevicePlatform;
+  push_token: string;
+  locale: DeviceLocale;
+  created_at: Date;
+}
+
+const toDevice = (r: DeviceRow): RegisteredDevice => ({
+  id: r.id,
+  userId: r.user_id,
+  platform: r.platform,
+  pushToken: r.push_token,
+  locale: r.locale,
+  createdAt: r.created_at,
+});
+
+const bad = (en: string, ar: string) => new ApiError('NTF_1000002', { reason: en, reasonAr: ar });
+
+/**
+ * The user's devices, the targets of every push. Registering the same (platform, token) again
+ * answers the same device (updating its locale), so an app may register on every start.
+ */
+@Injectable()
+export class DeviceRegistry {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async register(userId: string, reg: DeviceRegistration): Promise<RegisteredDevice> {
+    this.check(reg);
+    const rows: DeviceRow[] = await this.db.query(
+      `INSERT INTO devices (id, user_id, platform, push_token, locale) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (user_id, platform, push_token) DO UPDATE SET locale = EXCLUDED.locale
+       RETURNING id, user_id, platform, push_token, locale, created_at`,
+      [randomUUID(), userId, reg.platform, reg.pushToken, reg.locale ?? 'en'],
+    );
+    return toDevice(rows[0]);
+  }
+
+  /** Removes one of the user's devices; NTF_1000001 when it is not theirs. */
+  async unregister(userId: string, deviceId: string): Promise<void> {
+    if (!UUID.test(deviceId)) throw new ApiError('NTF_1000001', { deviceId: deviceId.slice(0, 64) });
+    const rows: unknown[] = await this.db.query(`DELETE FROM devices WHERE id = $1 AND user_id = $2 RETURNING id`, [deviceId, userId]);
+    if (rows.length === 0) throw new ApiError('NTF_1000001', { deviceId });
+  }
+
+  async list(userId: string): Promise<RegisteredDevice[]> {
+    const rows: DeviceRow[] = await this.db.query(
+      `SELECT id, user_id, platform, push_token, locale, created_at FROM devices WHERE user_id = $1 ORDER BY created_at, id`,
+      [userId],
+    );
+    return rows.map(toDevice);
+  }
+
+  /** The user's device, or NTF_1000001 (also for a malformed id or another user's device). */
+  async get(userId: string, deviceId: string): Promise<RegisteredDevice> {
+    if (!UUID.test(deviceId)) throw new ApiError('NTF_1000001', { deviceId: deviceId.slice(0, 64) });
+    const rows: DeviceRow[] = await this.db.query(
+      `SELECT id, user_id, platform, push_token, locale, created_at FROM devices WHERE id = $1 AND user_id = $2`,
+      [deviceId, userId],
+    );
+    if (!rows[0]) throw new ApiError('NTF_1000001', { deviceId });
+    return toDevice(rows[0]);
+  }
+
+  /** Called by the push worker when a provider answers that the token is gone for good. */
+  async removeUnreachable(deviceId: string): Promise<void> {
+    await this.db.query(`DELETE FROM devices WHERE id = $1`, [deviceId]);
+  }
+
+  private check(reg: DeviceRegistration): void {
+    if (typeof reg !== 'object' || reg === null) throw bad('the body must be an object', 'يجب أن يكون المحتوى كائناً');
+    if (!DEVICE_PLATFORMS.includes(reg.platform)) throw bad(`platform must be one of ${DEVICE_PLATFORMS.join(', ')}`, `يجب أن تكون المنصة إحدى ${DEVICE_PLATFORMS.join('، ')}`);
+    if (typeof reg.pushToken !== 'string' || reg.pushToken.trim() === '') throw bad('pushToken must be a non-empty string', 'يجب أن يكون رمز الإشعار نصاً غير فارغ');
+    if (reg.pushToken.length > MAX_PUSH_TOKEN) throw bad('pushToken is too long', 'رمز الإشعار طويل جداً');
+    if (reg.locale !== undefined && !DEVICE_LOCALES.includes(reg.locale)) throw bad('locale must be en or ar', 'يجب أن تكون اللغة en أو ar');
+    if (reg.platform === 'webpush' && !isWebPushSubscription(reg.pushToken)) {
+      throw bad('a webpush pushToken must be a PushSubscription as JSON (endpoint, keys.p256dh, keys.auth)', 'يجب أن يكون رمز webpush اشتراكاً بصيغة JSON (endpoint و keys.p256dh و keys.auth)');
+    }
+  }
+}
+
+/** A browser PushSubscription (`subscription.toJSON()`), the token of a webpush device. */
+export interface WebPushSubscription {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+}
+
+export function parseWebPushSubscription(token: string): WebPushSubscription | null {
+  try {
+    const s = JSON.parse(token) as WebPushSubscription;
+    const url = new URL(s.endpoint);
+    if (!['https:', 'http:'].includes(url.protocol) || typeof s.keys?.p256dh !== 'string' || typeof s.keys?.auth !== 'string') return null;
+    return s;
+  } catch {
+    return null;
+  }
+}
+
+function isWebPushSubscription(token: string): boolean {
+  return parseWebPushSubscription(token) !== null;
+}
