@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig, ConfigError, AppConfig } from './config/config';
 import { createApp } from './app.factory';
+import { hasRedisConfigured } from './common/redis';
 import { EmbeddedService, startEmbeddedPostgres } from './runtime/embedded-postgres';
 import { RedisUnavailableError, startEmbeddedRedis } from './runtime/embedded-redis';
 
@@ -28,7 +29,7 @@ export async function startEmbeddedServices(config: AppConfig): Promise<{ servic
     config.databaseUrl = pg.url;
     services.push(pg);
   }
-  if (!config.redisUrl) {
+  if (!hasRedisConfigured(config)) {
     try {
       const redis = await startEmbeddedRedis(config.dataDir);
       config.redisUrl = redis.url;

@@ -1,29 +1,15 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
+import { createRedisClient, RedisClient, whenReady } from './redis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { KeyMaterial, resolveKeyMaterial } from '../security/key-material';
 
 export const REDIS = Symbol('REDIS');
 export const KEY_MATERIAL = Symbol('KEY_MATERIAL');
 
-/**
- * A Redis connection for request-time work (replay records, rate limits, cache invalidation).
- * It fails fast while Redis is away (no offline queue), so a request answers a coded 503 at once
- * instead of hanging; BullMQ keeps its own blocking connections.
- */
-export function createRedis(url: string, name: string): Redis {
-  return new Redis(url, {
-    connectionName: name,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (times) => Math.min(times * 100, 2000),
-  });
-}
-
 @Global()
 @Module({})
 export class CoreModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
 
   static forRoot(config: AppConfig) {
     return {
@@ -34,9 +20,10 @@ export class CoreModule implements OnApplicationShutdown {
         {
           provide: REDIS,
           useFactory: async () => {
-            const redis = createRedis(config.redisUrl!, 'muwafaqa-api');
+            // Request-time work (replay records, rate limits): fails fast while Redis is away.
+            const redis = createRedisClient(config, 'request', 'muwafaqa-api');
             redis.on('error', () => undefined); // reconnects by itself; readiness reports it
-            await new Promise<void>((ok) => (redis.status === 'ready' ? ok() : redis.once('ready', () => ok())));
+            await whenReady(redis);
             return redis;
           },
         },

@@ -87,6 +87,12 @@ export function loadConfig(env: Env = process.env) {
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
     runMigrations: bool(env, 'RUN_MIGRATIONS', true),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    /** Redis Sentinel: `host:port,host:port` of the sentinels, with the master's name. */
+    redisSentinels: optional(env, 'REDIS_SENTINELS'),
+    redisSentinelName: str(env, 'REDIS_SENTINEL_NAME', 'mymaster'),
+    /** Redis Cluster: `host:port,host:port` of some cluster nodes. */
+    redisClusterNodes: optional(env, 'REDIS_CLUSTER_NODES'),
+    redisPassword: optional(env, 'REDIS_PASSWORD'),
     /** Prefix of every Redis key (queues, replay records, rate limits), so tenants or test runs never collide. */
     redisPrefix: str(env, 'REDIS_PREFIX', 'muwafaqa'),
     workersInProcess: bool(env, 'WORKERS_IN_PROCESS', true),
@@ -108,6 +114,8 @@ export function loadConfig(env: Env = process.env) {
 
     signatureWindowSeconds: int(env, 'SIGNATURE_WINDOW_SECONDS', 300, 1, 3600),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 1_000_000),
+    /** Token requests per client id per minute (scrypt is CPU-heavy, so guessing is throttled too). */
+    tokenRateLimitPerMinute: int(env, 'TOKEN_RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
     consentTtlSeconds: int(env, 'CONSENT_TTL_SECONDS', 600, 10, 30 * 86400),
     expirySweepIntervalMs: int(env, 'EXPIRY_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
     outboxPollIntervalMs: int(env, 'OUTBOX_POLL_INTERVAL_MS', 500, 10, 60_000),
@@ -128,11 +136,24 @@ export function loadConfig(env: Env = process.env) {
     vapidPrivateKey: optional(env, 'VAPID_PRIVATE_KEY'),
     vapidSubject: optional(env, 'VAPID_SUBJECT'),
   };
+  for (const name of ['REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const) {
+    const list = optional(env, name);
+    if (list !== undefined && !list.split(',').every((e) => /^[A-Za-z0-9.\-]+:\d{1,5}$/.test(e.trim()))) {
+      throw new ConfigError(`${name} is invalid: expected host:port entries separated by commas`);
+    }
+  }
+  if ([config.redisUrl, config.redisSentinels, config.redisClusterNodes].filter(Boolean).length > 1) {
+    throw new ConfigError('REDIS_URL, REDIS_SENTINELS and REDIS_CLUSTER_NODES are exclusive: set one');
+  }
   if ((config.adminClientId === undefined) !== (config.adminClientSecret === undefined)) {
     throw new ConfigError('ADMIN_CLIENT_ID and ADMIN_CLIENT_SECRET must be set together');
   }
   if (config.adminClientSecret !== undefined && config.adminClientSecret.length < 16) {
     throw new ConfigError('ADMIN_CLIENT_SECRET is invalid: expected at least 16 characters');
+  }
+  if (config.externalJwksUrl && (!config.externalIssuer || !config.externalAudience)) {
+    // Without both, any token the IdP ever signed (for any app) would be accepted here.
+    throw new ConfigError('EXTERNAL_ISSUER and EXTERNAL_AUDIENCE are required when EXTERNAL_JWKS_URL is set');
   }
   if (config.nodeEnv === 'production' && (!config.dataKeys || !config.identifierHashKey)) {
     throw new ConfigError('DATA_KEYS and IDENTIFIER_HASH_KEY are required when NODE_ENV=production');
