@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { RateLimiter } from './rate-limiter';
 import { hashSecret, verifySecret } from './secret-box';
 import { ADMIN_SCOPE, SP_CONSENT_SCOPE, TokenService } from './token.service';
 
@@ -28,6 +29,7 @@ export class OAuthService implements OnApplicationBootstrap {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokens: TokenService,
+    private readonly limiter: RateLimiter,
   ) {}
 
   /** Creates (or re-keys) the first admin client from ADMIN_CLIENT_ID / ADMIN_CLIENT_SECRET. */
@@ -49,6 +51,9 @@ export class OAuthService implements OnApplicationBootstrap {
     if (body.grant_type !== 'client_credentials') {
       throw new ApiError('OAUTH_1000002').asOAuth(typeof body.grant_type === 'string' ? 'unsupported_grant_type' : 'invalid_request');
     }
+    if (clientId.length > 200 || clientSecret.length > 500) throw this.invalidClient();
+    // Counted before scrypt runs, so guessing a secret (or burning CPU) is throttled per client id.
+    await this.limiter.consume(`oauth:${clientId}`, this.config.tokenRateLimitPerMinute);
     const kind = await this.authenticate(clientId, clientSecret);
     const allowed: readonly string[] = ALLOWED_SCOPES[kind];
     let scopes = [...allowed];
@@ -63,9 +68,10 @@ export class OAuthService implements OnApplicationBootstrap {
 
   private clientCredentials(body: TokenRequest, authorization: string | undefined) {
     const fromForm = body.client_id !== undefined || body.client_secret !== undefined;
-    if (authorization?.startsWith('Basic ')) {
+    const basic = /^basic +(\S*) *$/i.exec(authorization ?? '');
+    if (basic) {
       if (fromForm) throw this.invalidRequest('use one client authentication method');
-      const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+      const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon < 0) throw this.invalidClient();
       // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
@@ -82,7 +88,6 @@ export class OAuthService implements OnApplicationBootstrap {
   }
 
   private async authenticate(clientId: string, clientSecret: string): Promise<'sp' | 'admin'> {
-    if (clientId.length > 200 || clientSecret.length > 500) throw this.invalidClient();
     const rows: { kind: 'sp' | 'admin'; hash: string; disabled: boolean }[] = await this.db.query(
       `SELECT 'sp' AS kind, client_secret_hash AS hash, disabled FROM service_providers WHERE client_id = $1
        UNION ALL SELECT 'admin', client_secret_hash, false FROM admin_clients WHERE client_id = $1`,

@@ -5,15 +5,17 @@ import { AccessTokenGuard, SpHeadersGuard } from './authenticated.decorator';
 import { BearerStrategy } from './bearer.strategy';
 import { OAuthController } from './oauth.controller';
 import { OAuthService } from './oauth.service';
+import { RateLimiter } from './rate-limiter';
 import { SpSignatureGuard } from './sp-signature.guard';
+import { TokenKeysController } from './token-keys.controller';
 import { TokenService } from './token.service';
 
 /** Tokens, request signatures and who-may-call-what; global so any controller can declare `@Authenticated`. */
 @Global()
 @Module({
   imports: [PassportModule],
-  controllers: [OAuthController],
-  providers: [TokenService, OAuthService, BearerStrategy, SpDirectory, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard],
-  exports: [TokenService, SpDirectory, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard],
+  controllers: [OAuthController, TokenKeysController],
+  providers: [TokenService, OAuthService, RateLimiter, BearerStrategy, SpDirectory, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard],
+  exports: [TokenService, SpDirectory, RateLimiter, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard],
 })
 export class SecurityModule {}

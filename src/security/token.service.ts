@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  decodeProtectedHeader,
   exportJWK,
   generateKeyPair,
   importJWK,
@@ -13,8 +14,10 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
+import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { KEY_MATERIAL } from '../common/core.module';
+import { KEY_MATERIAL, REDIS, redisKey } from '../common/core.module';
+import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { KeyMaterial } from './key-material';
 
@@ -24,6 +27,8 @@ export const USER_SCOPE = 'muwafaqa:user';
 /** Audience of every access token the gateway issues. */
 export const TOKEN_AUDIENCE = 'muwafaqa';
 const ALG = 'ES256';
+/** RFC 9068 header type of access tokens, so an id_token or a receipt can never pass as one. */
+const ACCESS_TOKEN_TYP = 'at+jwt';
 
 export type PrincipalKind = 'sp' | 'admin' | 'user';
 
@@ -55,14 +60,17 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
   private localJwks = createLocalJWKSet({ keys: [] });
   private externalJwks?: ReturnType<typeof createRemoteJWKSet>;
   private refreshTimer?: NodeJS.Timeout;
-  private lastRefresh = 0;
+  private subscriber?: Redis;
+  private readonly channel: string;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(KEY_MATERIAL) private readonly keyMaterial: KeyMaterial,
+    @Inject(REDIS) private readonly redis: Redis,
   ) {
-    if (config.externalJwksUrl) this.externalJwks = createRemoteJWKSet(new URL(config.externalJwksUrl));
+    if (config.externalJwksUrl) this.externalJwks = createRemoteJWKSet(new URL(config.externalJwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+    this.channel = redisKey(config, 'token-keys-changed');
   }
 
   get issuer(): string {
@@ -70,15 +78,54 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
+    // A key retired on another instance must stop verifying here at once: it may be compromised.
+    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true });
+    this.subscriber.on('error', () => undefined);
+    this.subscriber.on('message', () => void this.refreshKeys().catch(() => undefined));
+    await this.subscriber.subscribe(this.channel);
     await this.refreshKeys();
     if (this.keys.length === 0) await this.rotate();
-    // Pick up keys rotated by another instance.
+    // Safety net for a missed message.
     this.refreshTimer = setInterval(() => void this.refreshKeys().catch(() => undefined), 60_000);
     this.refreshTimer.unref();
   }
 
   onModuleDestroy(): void {
     clearInterval(this.refreshTimer);
+    this.subscriber?.disconnect();
+  }
+
+  /** Every key, with its state, for operators (public parts only). */
+  async listKeys() {
+    const rows: { kid: string; alg: string; created_at: Date; retired_at: Date | null }[] = await this.db.query(
+      `SELECT kid, alg, created_at, retired_at FROM token_signing_keys ORDER BY created_at DESC`,
+    );
+    const signing = this.keys[0]?.kid;
+    return {
+      items: rows.map((r) => ({ kid: r.kid, alg: r.alg, createdAt: r.created_at, retiredAt: r.retired_at, published: r.retired_at === null, signing: r.kid === signing })),
+    };
+  }
+
+  /**
+   * Retires one key now (e.g. suspected compromise): it leaves the JWKS and every token it signed
+   * stops verifying on every instance. The key signing new tokens cannot be retired; rotate first.
+   */
+  async retire(kid: string): Promise<void> {
+    const rows: { kid: string; newest: boolean }[] = await this.db.query(
+      `SELECT kid, kid = (SELECT kid FROM token_signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1) AS newest
+         FROM token_signing_keys WHERE kid = $1 AND retired_at IS NULL`,
+      [kid],
+    );
+    if (!rows[0]) throw new ApiError('SEC_1000008', { kid: kid.slice(0, 64) });
+    if (rows[0].newest) throw new ApiError('SEC_1000009', { kid });
+    await this.db.query(`UPDATE token_signing_keys SET retired_at = now() WHERE kid = $1`, [kid]);
+    await this.keysChanged();
+  }
+
+  private async keysChanged(): Promise<void> {
+    await this.refreshKeys();
+    // Other instances refresh at once; if Redis is away they catch up within a minute.
+    await this.redis.publish(this.channel, 'changed').catch(() => undefined);
   }
 
   jwks(): JSONWebKeySet {
@@ -97,22 +144,25 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
       publicJwk,
       this.keyMaterial.secretBox.encrypt(JSON.stringify(privateJwk)),
     ]);
-    await this.refreshKeys();
+    await this.keysChanged();
     this.logger.log(`token signing key ${kid} added`);
     return kid;
   }
 
   /** Retires keys older than the newest, once no token they signed can still be live. */
-  async retireOldKeys(): Promise<number> {
-    const rows: unknown[] = await this.db.query(
-      `UPDATE token_signing_keys SET retired_at = now()
-        WHERE retired_at IS NULL
-          AND kid <> (SELECT kid FROM token_signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1)
-          AND created_at < now() - make_interval(secs => $1) RETURNING kid`,
+  async retireOldKeys(): Promise<{ retired: string[] }> {
+    // The CTE makes TypeORM answer plain rows (a bare UPDATE answers [rows, count]).
+    const rows: { kid: string }[] = await this.db.query(
+      `WITH retired AS (
+         UPDATE token_signing_keys SET retired_at = now()
+          WHERE retired_at IS NULL
+            AND kid <> (SELECT kid FROM token_signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1)
+            AND created_at < now() - make_interval(secs => $1) RETURNING kid)
+       SELECT kid FROM retired`,
       [Math.max(this.config.tokenTtlSeconds, this.config.userTokenTtlSeconds) * 2],
     );
-    await this.refreshKeys();
-    return rows.length;
+    if (rows.length > 0) await this.keysChanged();
+    return { retired: rows.map((r) => r.kid) };
   }
 
   async refreshKeys(): Promise<void> {
@@ -127,13 +177,12 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
       })),
     );
     this.localJwks = createLocalJWKSet(this.jwks());
-    this.lastRefresh = Date.now();
   }
 
-  async sign(claims: JWTPayload, audience: string, ttlSeconds: number): Promise<string> {
+  async sign(claims: JWTPayload, audience: string, ttlSeconds: number, typ = 'JWT'): Promise<string> {
     const key = this.keys[0];
     return new SignJWT(claims)
-      .setProtectedHeader({ alg: ALG, kid: key.kid, typ: 'JWT' })
+      .setProtectedHeader({ alg: ALG, kid: key.kid, typ })
       .setIssuer(this.issuer)
       .setAudience(audience)
       .setIssuedAt()
@@ -145,20 +194,20 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
   /** An access token (and, for clients, an OpenID id_token) as UAE PASS hands them out. */
   async issueClientTokens(kind: 'sp' | 'admin', clientId: string, scopes: string[]) {
     const ttl = this.config.tokenTtlSeconds;
-    const access_token = await this.sign({ sub: clientId, client_id: clientId, scope: scopes.join(' '), kind }, TOKEN_AUDIENCE, ttl);
+    const access_token = await this.sign({ sub: clientId, client_id: clientId, scope: scopes.join(' '), kind }, TOKEN_AUDIENCE, ttl, ACCESS_TOKEN_TYP);
     const id_token = await this.sign({ sub: clientId, kind }, clientId, ttl);
     return { access_token, id_token, token_type: 'Bearer' as const, scope: scopes.join(' '), expires_in: ttl };
   }
 
   async issueUserToken(userId: string) {
     const ttl = this.config.userTokenTtlSeconds;
-    const access_token = await this.sign({ sub: userId, scope: USER_SCOPE, kind: 'user' }, TOKEN_AUDIENCE, ttl);
+    const access_token = await this.sign({ sub: userId, scope: USER_SCOPE, kind: 'user' }, TOKEN_AUDIENCE, ttl, ACCESS_TOKEN_TYP);
     return { access_token, token_type: 'Bearer' as const, expires_in: ttl };
   }
 
   /** Verifies an access token; null when it is not one this gateway trusts. */
   async verifyAccessToken(token: string): Promise<Principal | null> {
-    const own = await this.verifyOwn(token, TOKEN_AUDIENCE);
+    const own = await this.verifyOwn(token, TOKEN_AUDIENCE, ACCESS_TOKEN_TYP);
     if (own) {
       const kind = own.kind as PrincipalKind;
       if (!['sp', 'admin', 'user'].includes(kind) || typeof own.sub !== 'string') return null;
@@ -169,22 +218,35 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
 
   /** Verifies an id_token issued to `clientId`. */
   async verifyIdToken(token: string, clientId: string): Promise<boolean> {
-    const payload = await this.verifyOwn(token, clientId);
+    const payload = await this.verifyOwn(token, clientId, 'JWT');
     return payload?.sub === clientId;
   }
 
-  private async verifyOwn(token: string, audience: string): Promise<JWTPayload | null> {
+  private async verifyOwn(token: string, audience: string, typ: string, retried = false): Promise<JWTPayload | null> {
     try {
-      const { payload } = await jwtVerify(token, this.localJwks, { algorithms: [ALG], issuer: this.issuer, audience });
+      const { payload } = await jwtVerify(token, this.localJwks, { algorithms: [ALG], issuer: this.issuer, audience, typ });
       return payload;
     } catch (err) {
-      // A key rotated in by another instance: reload once (at most every 5 s), then retry.
-      if ((err as { code?: string }).code === 'ERR_JWKS_NO_MATCHING_KEY' && Date.now() - this.lastRefresh > 5000) {
+      // A key rotated in by another instance whose message has not arrived yet: reload, once,
+      // and only when the kid is a live key in the database (an unknown kid costs one lookup).
+      if (!retried && (err as { code?: string }).code === 'ERR_JWKS_NO_MATCHING_KEY' && (await this.isLiveKid(token))) {
         await this.refreshKeys();
-        return this.verifyOwn(token, audience);
+        return this.verifyOwn(token, audience, typ, true);
       }
       return null;
     }
+  }
+
+  private async isLiveKid(token: string): Promise<boolean> {
+    let kid: unknown;
+    try {
+      kid = decodeProtectedHeader(token).kid;
+    } catch {
+      return false;
+    }
+    if (typeof kid !== 'string' || kid.length > 64 || this.keys.some((k) => k.kid === kid)) return false;
+    const rows: unknown[] = await this.db.query(`SELECT 1 FROM token_signing_keys WHERE kid = $1 AND retired_at IS NULL`, [kid]);
+    return rows.length > 0;
   }
 
   private async verifyExternal(token: string): Promise<Principal | null> {

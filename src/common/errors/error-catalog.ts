@@ -151,6 +151,12 @@ export const ERROR_CATALOG = {
     ar: 'طلب الموافقة [{uaePassTransactionID}] غير موجود.',
     note: 'Answered to a user asking for a request that does not exist or is not theirs (no existence leak).',
   },
+  CONS_1000020: {
+    status: 409,
+    en: 'Transaction [{spTransactionID}] has no consent receipt; its status is [{status}].',
+    ar: 'لا يوجد إيصال موافقة للمعاملة [{spTransactionID}]؛ حالتها الحالية هي [{status}].',
+    note: 'Receipts exist only for consents the user accepted (they stay after revocation).',
+  },
 
   // ---- Security ----
   SEC_1000001: {
@@ -187,6 +193,16 @@ export const ERROR_CATALOG = {
     status: 403,
     en: 'This route is not available to the authenticated caller.',
     ar: 'هذا المسار غير متاح للجهة التي تم التحقق منها.',
+  },
+  SEC_1000008: {
+    status: 404,
+    en: 'Token signing key [{kid}] is not found or already retired.',
+    ar: 'مفتاح توقيع الرموز [{kid}] غير موجود أو تم إيقافه بالفعل.',
+  },
+  SEC_1000009: {
+    status: 409,
+    en: 'Token signing key [{kid}] is the one signing new tokens; rotate before retiring it.',
+    ar: 'مفتاح توقيع الرموز [{kid}] هو المستخدم لتوقيع الرموز الجديدة؛ قم بالتدوير قبل إيقافه.',
   },
 
   // ---- Transport ----
@@ -274,6 +290,12 @@ export const ERROR_CATALOG = {
     status: 404,
     en: 'User [{id}] is not found.',
     ar: 'المستخدم [{id}] غير موجود.',
+  },
+  ADM_1000004: {
+    status: 400,
+    en: 'The paging cursor is invalid; start again without a cursor.',
+    ar: 'مؤشر الصفحات غير صالح؛ ابدأ من جديد بدون مؤشر.',
+    note: 'Ops API paging: the cursor is opaque and must be passed back exactly as received.',
   },
 
   // ---- Notifications (devices, live events) ----

@@ -1,0 +1,47 @@
+import { Inject, Injectable } from '@nestjs/common';
+import Redis from 'ioredis';
+import { REDIS, redisKey } from '../common/core.module';
+import { ApiError } from '../common/errors/api-error';
+import { APP_CONFIG, AppConfig } from '../config/config';
+
+/**
+ * One atomic step in Redis: count the request in the caller's current minute and, when it is
+ * within the limit, record a one-time marker (the replay record of a signed request). A request
+ * refused for the rate limit does not burn its signature, so the SP may resend it after
+ * Retry-After; a marker already present means a replay. Both keys share the caller's hash tag,
+ * so the script stays in one Redis Cluster slot.
+ *   returns -1: over the limit; 0: marker already present; 1: accepted.
+ */
+const CONSUME = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], 61000) end
+if count > tonumber(ARGV[1]) then return -1 end
+if KEYS[2] == nil then return 1 end
+if redis.call('SET', KEYS[2], '1', 'PX', ARGV[2], 'NX') then return 1 end
+return 0`;
+
+/** Fixed one-minute windows per caller, shared by every instance through Redis. */
+@Injectable()
+export class RateLimiter {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Counts one request of `caller`; throws SEC_1000005 (429, Retry-After) over `perMinute`, and
+   * SEC_1000004 when `once.key` was already recorded within its TTL.
+   */
+  async consume(caller: string, perMinute: number, once?: { key: string; ttlMs: number }): Promise<void> {
+    const now = Date.now();
+    const tag = `{${caller}}`;
+    const keys = [redisKey(this.config, tag, 'rate', String(Math.floor(now / 60_000)))];
+    if (once) keys.push(redisKey(this.config, tag, once.key));
+    const result = Number(await this.redis.eval(CONSUME, keys.length, ...keys, perMinute, once?.ttlMs ?? 0));
+    if (result === -1) {
+      const retryAfter = 60 - Math.floor((now / 1000) % 60);
+      throw new ApiError('SEC_1000005', { retryAfter }).withHeader('Retry-After', String(retryAfter));
+    }
+    if (result === 0) throw new ApiError('SEC_1000004');
+  }
+}
