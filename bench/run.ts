@@ -1,0 +1,336 @@
+/**
+ * `npm run bench`: the gateway against its own ceilings, side by side, in one run.
+ *
+ *   send      POST /send, each request its own spTransactionID, token pair and fresh signature
+ *   status    POST /status over a table of >= 1,000,000 transactions
+ *   framework GET /health/live on the same server (the cheapest route: the framework ceiling)
+ *   pgbench   the exact SQL of one send, -M prepared, same concurrency (the database ceiling)
+ *   notify    201 of a send -> the fake push provider receiving its push, under the send load
+ *
+ * Every request is built and signed before the clock starts; autocannon only picks the next one.
+ * Options: --duration S (10), --rows N (1000000), --connections 16,64, --keep-db.
+ * See docs/benchmark.md.
+ */
+import autocannon from 'autocannon';
+import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { NotificationProbe, startNotificationProbe } from './notification-probe';
+import { PgbenchResult, runPgbench, sendScript } from './pgbench';
+import {
+  ADMIN_ID,
+  ADMIN_SECRET,
+  BenchSp,
+  createUser,
+  dropDatabase,
+  freePort,
+  onboardSp,
+  recreateDatabase,
+  SEND_PATH,
+  sendBody,
+  signedHeaders,
+  startGatewayProcess,
+  STATUS_PATH,
+} from './support';
+
+interface Options {
+  duration: number;
+  rows: number;
+  connections: number[];
+  keepDb: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const opts: Options = { duration: 10, rows: 1_000_000, connections: [16, 64], keepDb: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--duration') opts.duration = Number(argv[++i]);
+    else if (a === '--rows') opts.rows = Number(argv[++i]);
+    else if (a === '--connections') opts.connections = argv[++i].split(',').map(Number);
+    else if (a === '--keep-db') opts.keepDb = true;
+    else throw new Error(`unknown option ${a}`);
+  }
+  if (!(opts.duration > 0) || !(opts.rows > 0) || opts.connections.some((c) => !(c > 0))) throw new Error('bad options');
+  return opts;
+}
+
+export interface LoadResult {
+  name: string;
+  connections: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  statusCodes: Record<string, number>;
+  poolExhausted?: boolean;
+}
+
+interface Prepared {
+  headers: Record<string, string>;
+  body: string;
+}
+
+const log = (msg: string) => process.stdout.write(`bench: ${msg}\n`);
+
+/** One autocannon run; `pool` (when given) is cycled through, one prepared request per request sent. */
+async function load(
+  name: string,
+  url: string,
+  connections: number,
+  duration: number,
+  target: { method: 'GET'; path: string } | { method: 'POST'; path: string; pool: Prepared[]; onBody?: (status: number, body: string) => void },
+): Promise<LoadResult> {
+  let next = 0;
+  let exhausted = false;
+  const requests: autocannon.RequestSpec[] | undefined =
+    target.method === 'POST'
+      ? [
+          {
+            setupRequest: (req) => {
+              if (next >= target.pool.length) exhausted = true;
+              const p = target.pool[next++ % target.pool.length];
+              req.method = 'POST';
+              req.path = target.path;
+              req.headers = p.headers;
+              req.body = p.body;
+              return req;
+            },
+            onResponse: target.onBody ? (status, body) => target.onBody!(status, body) : undefined,
+          },
+        ]
+      : undefined;
+  const r = await autocannon({ url: `${url}${target.path}`, connections, duration, timeout: 10, requests });
+  const statusCodes: Record<string, number> = {};
+  for (const [code, v] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = v.count;
+  const ok = r['2xx'];
+  const result: LoadResult = {
+    name,
+    connections,
+    rps: Math.round((ok / r.duration) * 10) / 10,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    requests: ok + r.non2xx,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    statusCodes,
+    ...(target.method === 'POST' ? { poolExhausted: exhausted } : {}),
+  };
+  log(`${name}@${connections}: ${result.rps} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${result.non2xx ? `, ${result.non2xx} non-2xx ${JSON.stringify(statusCodes)}` : ''}`);
+  return result;
+}
+
+function sendPool(sp: BenchSp, emiratesId: string, count: number, tag: string): Prepared[] {
+  const timestamp = String(Date.now());
+  const pool: Prepared[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const body = sendBody(sp, emiratesId, `bench-${tag}-${i}`);
+    pool[i] = { body, headers: signedHeaders(sp, SEND_PATH, body, timestamp) };
+  }
+  return pool;
+}
+
+/** Status polls spread over the whole bulk-loaded table: index i -> row (i*7919 + offset) mod rows, all distinct. */
+function statusPool(sp: BenchSp, rows: number, count: number, offset: number): Prepared[] {
+  const timestamp = String(Date.now());
+  const pool: Prepared[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const n = 1 + ((((i + offset) * 7919) % rows) + rows) % rows;
+    const body = JSON.stringify({ spTransactionID: `bulk-${n}`, spId: sp.clientId });
+    pool[i] = { body, headers: signedHeaders(sp, STATUS_PATH, body, timestamp) };
+  }
+  return pool;
+}
+
+/** One INSERT ... SELECT generate_series: `rows` transactions of the bench SP, mixed statuses. */
+async function bulkLoad(db: Client, spId: string, userId: string, rows: number): Promise<number> {
+  const started = Date.now();
+  await db.query(
+    `INSERT INTO consent_transactions
+       (id, sp_id, sp_transaction_id, user_id, id_doc_type, request_type, requested_by_id, purpose, purpose_ar, status, expires_at, created_at, decided_at)
+     SELECT gen_random_uuid(), $1, 'bulk-' || g, $2, 'EMIRATES_ID', 'spToSp', $1, 'Opening a bank account', 'فتح حساب مصرفي',
+            s.status, now() + interval '1 day', now() - make_interval(secs => g), CASE WHEN s.status = 'TRIGGERED' THEN NULL ELSE now() END
+       FROM generate_series(1, $3::int) g
+       CROSS JOIN LATERAL (SELECT (ARRAY['TRIGGERED','ACCEPTED','REJECTED','EXPIRED','CANCELLED'])[1 + g % 5] AS status) s`,
+    [spId, userId, rows],
+  );
+  await db.query(`VACUUM ANALYZE consent_transactions`);
+  return Date.now() - started;
+}
+
+async function clearRedis(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    for (const match of [`${prefix}*`, `{${prefix}}*`]) {
+      let cursor = '0';
+      do {
+        const [c, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+        cursor = c;
+        if (keys.length) await redis.del(...keys);
+      } while (cursor !== '0');
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+const fmt = (n: number | undefined, digits = 1) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
+const ratio = (a?: number, b?: number) => (a !== undefined && b ? Math.round((a / b) * 100) / 100 : undefined);
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const root = join(__dirname, '..', '..');
+  const adminPg = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const dbName = `mwq_bench_${process.pid}`;
+  const prefix = `mwqbench:${randomBytes(4).toString('hex')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'mwq-bench-'));
+  const startedAt = new Date();
+
+  log(`database ${dbName}, redis prefix ${prefix}, ${opts.duration}s per measurement, connections ${opts.connections.join('/')}`);
+  const databaseUrl = await recreateDatabase(adminPg, dbName);
+  const probe: NotificationProbe = await startNotificationProbe();
+  const port = await freePort();
+  const gw = await startGatewayProcess(
+    {
+      NODE_ENV: 'development',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: prefix,
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      LOG_LEVEL: 'warn',
+      ADMIN_CLIENT_ID: ADMIN_ID,
+      ADMIN_CLIENT_SECRET: ADMIN_SECRET,
+      DATA_DIR: dataDir,
+      ...probe.gatewayEnv,
+    },
+    root,
+  );
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  const results: { load: LoadResult[]; pgbench: PgbenchResult[]; notification: Record<string, unknown>[] } = { load: [], pgbench: [], notification: [] };
+  try {
+    const sp = await onboardSp(gw.url);
+    const user = await createUser(gw.url);
+    await probe.registerDevice(databaseUrl, user.id);
+    const [{ identifier_hash: identifierHash }] = (await db.query(`SELECT identifier_hash FROM user_documents WHERE user_id = $1`, [user.id])).rows;
+
+    log(`bulk-loading ${opts.rows} transactions ...`);
+    const loadMs = await bulkLoad(db, sp.clientId, user.id, opts.rows);
+    const [{ count }] = (await db.query(`SELECT count(*)::int AS count FROM consent_transactions`)).rows;
+    log(`loaded in ${(loadMs / 1000).toFixed(1)} s; consent_transactions holds ${count} rows`);
+
+    // Warm the JIT, the pools and the caches; not reported.
+    await load('warmup-send', gw.url, 16, 3, { method: 'POST', path: SEND_PATH, pool: sendPool(sp, user.emiratesId, 15_000, 'warm') });
+    await load('warmup-status', gw.url, 16, 2, { method: 'POST', path: STATUS_PATH, pool: statusPool(sp, opts.rows, 15_000, 900_000) });
+
+    const script = sendScript({ spId: sp.clientId, userId: user.id, identifierHash, ttlSeconds: 600 });
+    // Requests per measurement, prepared up front: well above what two cores can serve.
+    const poolSize = 3000 * opts.duration;
+    let statusOffset = 0;
+    for (const c of opts.connections) {
+      results.load.push(await load('framework', gw.url, c, opts.duration, { method: 'GET', path: '/health/live' }));
+      results.load.push(await load('status', gw.url, c, opts.duration, { method: 'POST', path: STATUS_PATH, pool: statusPool(sp, opts.rows, poolSize, statusOffset) }));
+      statusOffset += poolSize;
+      probe.reset();
+      const sentAt = new Map<string, number>();
+      results.load.push(
+        await load('send', gw.url, c, opts.duration, {
+          method: 'POST',
+          path: SEND_PATH,
+          pool: sendPool(sp, user.emiratesId, poolSize, `c${c}`),
+          // The 201's arrival time, by transaction, for the notification latency.
+          onBody: (status, body) => {
+            if (status === 201) sentAt.set(JSON.parse(body).uaePassTransactionID, performance.now());
+          },
+        }),
+      );
+      const n = await probe.latencies(sentAt, 10_000);
+      if (n.received > 0) results.notification.push({ connections: c, ...n });
+      log(`notify@${c}: ${n.received}/${n.sent} pushes received${n.received ? `, p50 ${fmt(n.p50)} ms, p99 ${fmt(n.p99)} ms` : ' (no push pipeline in this build?)'}`);
+      try {
+        const pg = await runPgbench(databaseUrl, script, c, opts.duration);
+        results.pgbench.push(pg);
+        log(`pgbench@${c}: ${pg.tps.toFixed(1)} tps, p50 ${fmt(pg.p50, 2)} ms, p99 ${fmt(pg.p99, 2)} ms (${pg.command})`);
+      } catch (err) {
+        log(`pgbench@${c} failed: ${(err as Error).message}`);
+      }
+    }
+  } finally {
+    await db.end();
+    await gw.stop();
+    await probe.close();
+    await clearRedis(redisUrl, prefix);
+    if (!opts.keepDb) await dropDatabase(adminPg, dbName);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  // The table: one row per concurrency, ratios against the ceilings.
+  const find = (name: string, c: number) => results.load.find((r) => r.name === name && r.connections === c);
+  const rows = opts.connections.map((c) => {
+    const send = find('send', c);
+    const status = find('status', c);
+    const fw = find('framework', c);
+    const pg = results.pgbench.find((p) => p.clients === c);
+    const notify = results.notification.find((n) => n.connections === c) as { p50?: number; p99?: number } | undefined;
+    return { c, send, status, fw, pg, notify, sendVsPgbench: ratio(send?.rps, pg?.tps), statusVsFramework: ratio(status?.rps, fw?.rps) };
+  });
+  const lines = [
+    '',
+    `| conns | measurement             |   req/s |  p50 ms |  p99 ms |`,
+    `|------:|-------------------------|--------:|--------:|--------:|`,
+  ];
+  for (const r of rows) {
+    const line = (label: string, rps?: number, p50?: number, p99?: number) =>
+      `| ${String(r.c).padStart(5)} | ${label.padEnd(23)} | ${fmt(rps).padStart(7)} | ${fmt(p50, 2).padStart(7)} | ${fmt(p99, 2).padStart(7)} |`;
+    lines.push(line('send', r.send?.rps, r.send?.p50, r.send?.p99));
+    lines.push(line('pgbench (send SQL)', r.pg?.tps, r.pg?.p50, r.pg?.p99));
+    lines.push(line(`status (${(opts.rows / 1e6).toFixed(1)}M rows)`, r.status?.rps, r.status?.p50, r.status?.p99));
+    lines.push(line('framework /health/live', r.fw?.rps, r.fw?.p50, r.fw?.p99));
+    if (r.notify) lines.push(line('notify 201 -> provider', undefined, r.notify.p50, r.notify.p99));
+  }
+  lines.push('');
+  for (const r of rows) {
+    lines.push(
+      `@${r.c}: send/pgbench = ${fmt(r.sendVsPgbench, 2)} (target >= 0.5), status/framework = ${fmt(r.statusVsFramework, 2)} (target >= 0.6), send p99 = ${fmt(r.send?.p99, 1)} ms (target <= 50)` +
+        (r.notify ? `, notify p99 = ${fmt(r.notify.p99, 1)} ms (target <= 250)` : ''),
+    );
+  }
+  if (!results.notification.length) lines.push('notification latency: not measured (the fake FCM received no pushes: no push worker in this build)');
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  const outDir = join(root, 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        startedAt: startedAt.toISOString(),
+        command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+        machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version },
+        options: opts,
+        ratios: rows.map((r) => ({ connections: r.c, sendVsPgbench: r.sendVsPgbench, statusVsFramework: r.statusVsFramework })),
+        ...results,
+      },
+      null,
+      2,
+    ),
+  );
+  log(`results written to ${file}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench: failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);
