@@ -124,6 +124,10 @@ export function loadConfig(env: Env = process.env) {
     callbackAttempts: int(env, 'CALLBACK_ATTEMPTS', 8, 1, 50),
     backoffBaseMs: int(env, 'BACKOFF_BASE_MS', 1000, 1, 3_600_000),
     callbackTimeoutMs: int(env, 'CALLBACK_TIMEOUT_MS', 5000, 100, 120_000),
+    /** Jobs one worker process runs at once, per queue. */
+    workerConcurrency: int(env, 'WORKER_CONCURRENCY', 20, 1, 1000),
+    /** A job whose worker died (SIGKILL, crash) is handed to another worker after about this long. */
+    workerLockMs: int(env, 'WORKER_LOCK_MS', 30_000, 500, 600_000),
 
     fcmBaseUrl: url(env, 'FCM_BASE_URL', ['http:', 'https:']) ?? 'https://fcm.googleapis.com',
     fcmServiceAccountFile: optional(env, 'FCM_SERVICE_ACCOUNT_FILE'),

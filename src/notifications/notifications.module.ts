@@ -3,6 +3,8 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import type { AppConfig } from '../config/config';
 import { DeviceRegistry } from './device-registry.service';
 import { OutboxRelay } from './outbox-relay.service';
+import { PROVIDERS } from './providers/push-providers';
+import { PushProcessor } from './push.processor';
 import { CALLBACK_QUEUE, PUSH_QUEUE, queuePrefix } from './queues';
 import { SseController } from './sse/sse.controller';
 import { SseHub } from './sse/sse-hub.service';
@@ -27,11 +29,11 @@ export class NotificationsModule {
         BullModule.registerQueue({ name: PUSH_QUEUE }, { name: CALLBACK_QUEUE }),
       ],
       controllers: [SseController],
-      providers: [OutboxRelay, DeviceRegistry, SseHub, ...processors],
+      providers: [OutboxRelay, DeviceRegistry, SseHub, ...PROVIDERS, ...processors],
       exports: [BullModule, OutboxRelay, DeviceRegistry, SseHub],
     };
   }
 }
 
-/** Queue consumers run by this module. */
-export const WORKER_PROVIDERS: Provider[] = [];
+/** Queue consumers run by this module (the SP callback consumer lives in src/callbacks). */
+export const WORKER_PROVIDERS: Provider[] = [PushProcessor];

@@ -39,3 +39,14 @@ export function jobOptions(config: AppConfig, attempts: number): DefaultJobOptio
     removeOnFail: { age: 30 * 24 * 3600 },
   };
 }
+
+/**
+ * Lock and stall-check timing of the workers, read when the processor class is declared (the
+ * decorator runs before the configuration is loaded; config.ts validates WORKER_LOCK_MS).
+ * A job whose worker died keeps its lock for this long, then the next stall check (same
+ * interval) hands it to another worker.
+ */
+export function workerLockOptions(env: Record<string, string | undefined> = process.env): { lockDuration: number; stalledInterval: number } {
+  const ms = /^\d+$/.test(env.WORKER_LOCK_MS ?? '') ? Math.max(500, Number(env.WORKER_LOCK_MS)) : 30_000;
+  return { lockDuration: ms, stalledInterval: ms };
+}

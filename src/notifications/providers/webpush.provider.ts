@@ -1,0 +1,38 @@
+import { Inject, Injectable } from '@nestjs/common';
+import webpush from 'web-push';
+import { APP_CONFIG, AppConfig } from '../../config/config';
+import { parseWebPushSubscription, RegisteredDevice } from '../device-registry.service';
+import { byStatus, networkFailure, PROVIDER_TIMEOUT_MS, PushMessage, PushOutcome, PushProvider } from './push-provider';
+
+/** Web Push (RFC 8030) with VAPID (RFC 8292) through the `web-push` package. */
+@Injectable()
+export class WebPushProvider implements PushProvider {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  async send(device: RegisteredDevice, message: PushMessage): Promise<PushOutcome> {
+    const { vapidPublicKey, vapidPrivateKey, vapidSubject } = this.config;
+    if (!vapidPublicKey || !vapidPrivateKey || !vapidSubject) return { outcome: 'rejected', detail: 'Web Push is not configured (VAPID_*)' };
+    const subscription = parseWebPushSubscription(device.pushToken);
+    if (!subscription) return { outcome: 'unregistered', detail: 'malformed subscription' };
+    try {
+      const res = await webpush.sendNotification(
+        subscription,
+        JSON.stringify({ uaePassTransactionID: message.transactionId, title: message.title, body: message.body, lang: message.lang }),
+        {
+          vapidDetails: { subject: vapidSubject, publicKey: vapidPublicKey, privateKey: vapidPrivateKey },
+          TTL: this.config.consentTtlSeconds,
+          urgency: 'high',
+          // Topic (max 32 base64url chars) replaces an undelivered earlier copy of the same push.
+          topic: message.transactionId.replace(/-/g, ''),
+          timeout: PROVIDER_TIMEOUT_MS,
+        },
+      );
+      return byStatus(res.statusCode);
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status === 404 || status === 410) return { outcome: 'unregistered', statusCode: status, detail: 'subscription gone' };
+      if (typeof status === 'number') return byStatus(status);
+      return networkFailure(err);
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Job, UnrecoverableError } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { ConsentTransitions } from '../consent/consent-transitions.service';
+import { DeviceRegistry, RegisteredDevice } from './device-registry.service';
+import { pushContent, PushSubject } from './push-content';
+import { PushProviders } from './providers/push-providers';
+import type { PushOutcome } from './providers/push-provider';
+import { PUSH_QUEUE, PushJobData, workerLockOptions } from './queues';
+
+interface TransactionRow {
+  status: string;
+  user_id: string;
+  purpose: string | null;
+  purpose_ar: string | null;
+  requester_name: string;
+  requester_name_ar: string;
+}
+
+export interface PushJobResult {
+  delivered: number;
+  pending: number;
+  initFailed?: boolean;
+  skipped?: string;
+}
+
+/**
+ * One job per new transaction: push to every device of the user. Each attempt of the job
+ * retries only the devices not yet reached (every try is a notification_attempts row); a device
+ * whose provider says the token is gone is removed. When the last attempt ends and no device
+ * was ever reached (or the user has none), the transaction becomes INIT_FAILED, which also
+ * queues the SP's callback.
+ */
+@Processor(PUSH_QUEUE, { autorun: false, ...workerLockOptions() })
+export class PushProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(PushProcessor.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly devices: DeviceRegistry,
+    private readonly providers: PushProviders,
+    private readonly transitions: ConsentTransitions,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    // Started here rather than at construction, so the configured concurrency applies from the first job.
+    this.worker.concurrency = this.config.workerConcurrency;
+    this.worker.on('error', (err) => this.logger.warn(`push worker: ${err.message}`));
+    void this.worker.run().catch((err: Error) => this.logger.error(`push worker stopped: ${err.message}`));
+  }
+
+  async process(job: Job<PushJobData>): Promise<PushJobResult> {
+    const { transactionId } = job.data;
+    const attempt = job.attemptsMade + 1;
+    const lastAttempt = attempt >= (job.opts.attempts ?? 1);
+    const tx = await this.loadTransaction(transactionId);
+    if (!tx) return { delivered: 0, pending: 0, skipped: 'transaction not found' };
+    // Cancelled, expired or already decided: nobody needs to be told any more.
+    if (tx.status !== 'TRIGGERED') return { delivered: 0, pending: 0, skipped: `status ${tx.status}` };
+
+    const all = await this.devices.list(tx.user_id);
+    const reached = await this.reachedDevices(transactionId);
+    const pending = all.filter((d) => !reached.has(d.id));
+    const subject: PushSubject = {
+      transactionId,
+      requesterName: tx.requester_name,
+      requesterNameAr: tx.requester_name_ar,
+      purpose: tx.purpose,
+      purposeAr: tx.purpose_ar,
+    };
+
+    const outcomes = await Promise.all(pending.map((device) => this.deliver(device, subject, attempt)));
+    const delivered = reached.size + outcomes.filter((o) => o.outcome === 'delivered').length;
+    const retryable = outcomes.filter((o) => o.outcome === 'retry').length;
+
+    if (retryable > 0 && !lastAttempt) {
+      // BullMQ retries the job with backoff; devices already reached are skipped next time.
+      throw new Error(`${retryable} device(s) not reached yet`);
+    }
+    if (delivered === 0) {
+      const moved = await this.transitions.tryTransition(transactionId, 'INIT_FAILED', 'system:push', {
+        detail: { reason: all.length === 0 ? 'no device registered' : 'no device reachable', devices: all.length, attempts: attempt },
+      });
+      // Failed, not completed, so operators find it in the failed set; no further retries.
+      throw new UnrecoverableError(`no device reached${moved ? '; transaction INIT_FAILED' : ''}`);
+    }
+    return { delivered, pending: retryable };
+  }
+
+  private async deliver(device: RegisteredDevice, subject: PushSubject, attempt: number): Promise<PushOutcome> {
+    const started = Date.now();
+    const result = await this.providers.for(device.platform).send(device, pushContent(subject, device.locale));
+    await this.db.query(
+      `INSERT INTO notification_attempts (transaction_id, device_id, platform, attempt, outcome, status_code, detail, latency_ms)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [subject.transactionId, device.id, device.platform, attempt, result.outcome, result.statusCode ?? null, result.detail?.slice(0, 500) ?? null, Date.now() - started],
+    );
+    if (result.outcome === 'unregistered') {
+      await this.devices.removeUnreachable(device.id);
+      this.logger.log(`device ${device.id} (${device.platform}) removed: ${result.detail ?? 'unregistered'}`);
+    }
+    return result;
+  }
+
+  private async loadTransaction(id: string): Promise<TransactionRow | undefined> {
+    const rows: TransactionRow[] = await this.db.query(
+      `SELECT t.status, t.user_id, t.purpose, t.purpose_ar,
+              COALESCE(t.requestor_name, sp.name) AS requester_name,
+              COALESCE(t.requestor_name_ar, t.requestor_name, sp.name_ar) AS requester_name_ar
+         FROM consent_transactions t JOIN service_providers sp ON sp.client_id = t.sp_id
+        WHERE t.id = $1`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  /** Devices an earlier attempt (or an earlier worker, before it died) already reached. */
+  private async reachedDevices(transactionId: string): Promise<Set<string>> {
+    const rows: { device_id: string }[] = await this.db.query(
+      `SELECT DISTINCT device_id FROM notification_attempts WHERE transaction_id = $1 AND outcome = 'delivered' AND device_id IS NOT NULL`,
+      [transactionId],
+    );
+    return new Set(rows.map((r) => r.device_id));
+  }
+}
