@@ -11,13 +11,19 @@ const swc = [
     module: { type: 'commonjs' },
   },
 ];
+// A few dependencies ship ESM only (Node 20 loads them through require(esm); Jest does not):
+// let SWC turn them into CommonJS.
+const esmOnly = ['content-disposition'];
+const transform = { '^.+\\.ts$': swc, [`node_modules/(${esmOnly.join('|')})/.+\\.js$`]: swc };
+const transformIgnorePatterns = [`/node_modules/(?!.*(${esmOnly.join("|")})/)`];
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': swc },
+  transform,
+  transformIgnorePatterns,
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60000,
   projects: [
-    { displayName: 'unit', testEnvironment: 'node', transform: { '^.+\\.ts$': swc }, testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/sdk/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'] },
-    { displayName: 'e2e', testEnvironment: 'node', transform: { '^.+\\.ts$': swc }, testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts', '<rootDir>/test/reliability/**/*.e2e-spec.ts'] },
+    { displayName: 'unit', testEnvironment: 'node', transform, transformIgnorePatterns, testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/sdk/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'] },
+    { displayName: 'e2e', testEnvironment: 'node', transform, transformIgnorePatterns, testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts', '<rootDir>/test/reliability/**/*.e2e-spec.ts'] },
   ],
 };

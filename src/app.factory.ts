@@ -5,12 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { ApiExceptionFilter } from './common/errors/api-exception.filter';
+import { DECISION_MEDIA_TYPE } from './common/media-types';
 import { CatalogValidationPipe } from './common/validation.pipe';
 import type { AppConfig } from './config/config';
 import { requestIdOf } from './observability/logging';
 
-/** The consent decision's media type (after PingOne's `application/vnd.pingidentity.user.consent+json`). */
-export const DECISION_MEDIA_TYPE = 'application/vnd.muwafaqa.consent-decision+json';
 
 /**
  * JSON (and the decision's vendor JSON type) parsed with Fastify's own safe parser, keeping the

@@ -1,11 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
 import { AdminModule } from './admin/admin.module';
+import { AppApiModule } from './app-api/app-api.module';
+import { CallbacksModule } from './callbacks/callbacks.module';
 import { CoreModule } from './common/core.module';
 import type { AppConfig } from './config/config';
 import { ConsentModule } from './consent/consent.module';
 import { dataSourceOptions } from './database/database.options';
+import { runMigrations } from './database/migrate';
 import { HealthModule } from './health/health.module';
 import { loggerOptions } from './observability/logging';
 import { NotificationsModule } from './notifications/notifications.module';
@@ -24,12 +28,22 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(config),
         LoggerModule.forRoot(loggerOptions(config)),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config, options.embeddedDatabase), migrationsRun: config.runMigrations }),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => dataSourceOptions(config, options.embeddedDatabase),
+          // Migrations run before any other provider starts, so every table exists when they do.
+          dataSourceFactory: async (opts) => {
+            const ds = await new DataSource(opts!).initialize();
+            if (config.runMigrations) await runMigrations(ds, { lock: !options.embeddedDatabase });
+            return ds;
+          },
+        }),
         SecurityModule,
         ConsentModule,
         AdminModule,
         HealthModule,
         NotificationsModule.forRoot(config, { workers: config.workersInProcess }),
+        AppApiModule,
+        CallbacksModule.forRoot(config, { workers: config.workersInProcess }),
       ],
     };
   }
