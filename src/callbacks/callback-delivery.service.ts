@@ -1,0 +1,102 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import type { ConsentStatus } from '../consent/consent-state-machine';
+import { signedHeaders } from '../security/request-signature';
+import { SpDirectory } from '../service-providers/sp-directory.service';
+
+export interface CallbackOutcome {
+  delivered: boolean;
+  statusCode: number | null;
+  error: string | null;
+  latencyMs: number;
+}
+
+/** Thrown when the SP did not take the callback; BullMQ retries the job with backoff. */
+export class CallbackNotDelivered extends Error {}
+
+/**
+ * Calls the SP back as UAE PASS does: POST {callbackUrl} with the body
+ * `{ spTransactionID, status, uaePassTransactionID }`, the SP's X-API-Key, and X-Timestamp +
+ * X-UAEPASS-Signature made with the SP's newest signing secret (the same canonical string the
+ * SP's own requests are checked with). Every attempt is recorded in callback_attempts.
+ */
+@Injectable()
+export class CallbackDelivery {
+  private readonly logger = new Logger(CallbackDelivery.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly sps: SpDirectory,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Delivers one callback; throws CallbackNotDelivered on non-2xx, timeout or network error. */
+  async deliver(transactionId: string, status: ConsentStatus, attempt: number): Promise<CallbackOutcome | null> {
+    const rows: { sp_id: string; sp_transaction_id: string }[] = await this.db.query(
+      `SELECT sp_id, sp_transaction_id FROM consent_transactions WHERE id = $1`,
+      [transactionId],
+    );
+    const tx = rows[0];
+    if (!tx) return null;
+    const sp = await this.sps.get(tx.sp_id);
+    // An SP without a callback URL polls the status route instead: nothing to deliver.
+    if (!sp?.callbackUrl) return null;
+
+    const url = new URL(sp.callbackUrl);
+    // Key order is part of the wire format the SP signs over; keep it as UAE PASS sends it.
+    const body = JSON.stringify({ spTransactionID: tx.sp_transaction_id, status, uaePassTransactionID: transactionId });
+    const started = Date.now();
+    let outcome: CallbackOutcome;
+    if (sp.signingSecrets.length === 0) {
+      outcome = { delivered: false, statusCode: null, error: 'the SP has no active signing secret', latencyMs: 0 };
+    } else {
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        ...signedHeaders(sp.signingSecrets[0], 'POST', url.pathname + url.search, body),
+        ...(sp.callbackApiKey ? { 'X-API-Key': sp.callbackApiKey } : {}),
+      };
+      outcome = await this.post(url, headers, body, started);
+    }
+    await this.db.query(
+      `INSERT INTO callback_attempts (transaction_id, status, attempt, url, status_code, error, latency_ms, delivered)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [transactionId, status, attempt, this.safeUrl(url), outcome.statusCode, outcome.error, outcome.latencyMs, outcome.delivered],
+    );
+    if (!outcome.delivered) {
+      this.logger.warn(`callback ${status} for ${transactionId} to ${sp.clientId} not delivered (attempt ${attempt}): ${outcome.error}`);
+      throw new CallbackNotDelivered(outcome.error ?? 'not delivered');
+    }
+    return outcome;
+  }
+
+  private async post(url: URL, headers: Record<string, string>, body: string, started: number): Promise<CallbackOutcome> {
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers,
+        body,
+        // A redirect could carry the signed callback elsewhere; the SP must register the final URL.
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.config.callbackTimeoutMs),
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      const latencyMs = Date.now() - started;
+      const delivered = res.status >= 200 && res.status < 300;
+      return { delivered, statusCode: res.status, error: delivered ? null : `HTTP ${res.status}`, latencyMs };
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string } };
+      const error = e.name === 'TimeoutError' ? `timeout after ${this.config.callbackTimeoutMs} ms` : (e.cause?.code ?? e.message).slice(0, 200);
+      return { delivered: false, statusCode: null, error, latencyMs: Date.now() - started };
+    }
+  }
+
+  /** The URL as recorded for operators: never with credentials a careless SP put in it. */
+  private safeUrl(url: URL): string {
+    const copy = new URL(url);
+    copy.username = '';
+    copy.password = '';
+    return copy.toString();
+  }
+}
