@@ -188,3 +188,28 @@ export function expectCatalogError(res: HttpResult, status: number, code: string
   expect(res.body.desc.en.length).toBeGreaterThan(0);
   expect(res.body.desc.ar.length).toBeGreaterThan(0);
 }
+
+/** The user's decision route, with its vendor media type unless `contentType` says otherwise. */
+export async function decide(gw: Gateway, token: string, uaePassTransactionID: string, body: unknown, contentType = 'application/vnd.muwafaqa.consent-decision+json') {
+  return http(`${gw.url}/app/v1/consents/${uaePassTransactionID}/decision`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** A GET or body-less POST on the user's /app/v1 routes. */
+export async function appCall(gw: Gateway, token: string, method: string, path: string) {
+  return http(`${gw.url}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+}
+
+/** Polls `probe` until it answers something truthy, or fails after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
