@@ -8,7 +8,9 @@ import { ApiExceptionFilter } from './common/errors/api-exception.filter';
 import { DECISION_MEDIA_TYPE } from './common/media-types';
 import { CatalogValidationPipe } from './common/validation.pipe';
 import type { AppConfig } from './config/config';
-import { requestIdOf } from './observability/logging';
+import { instrumentRequestLog, requestIdOf } from './observability/logging';
+import { MetricsService } from './observability/metrics.service';
+import { setupOpenApi } from './openapi/openapi';
 
 
 /**
@@ -63,5 +65,9 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
       void reply.header('x-request-id', req.id);
       done();
     });
+  // Metrics per route template, the request log's route and caller, Swagger UI at /docs.
+  app.get(MetricsService).instrumentHttp(app.getHttpAdapter().getInstance());
+  instrumentRequestLog(app.getHttpAdapter().getInstance());
+  setupOpenApi(app, config);
   return app;
 }

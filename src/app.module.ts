@@ -12,6 +12,7 @@ import { dataSourceOptions } from './database/database.options';
 import { runMigrations } from './database/migrate';
 import { HealthModule } from './health/health.module';
 import { loggerOptions } from './observability/logging';
+import { ObservabilityModule } from './observability/observability.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { SecurityModule } from './security/security.module';
 
@@ -41,6 +42,7 @@ export class AppModule {
         ConsentModule,
         AdminModule,
         HealthModule,
+        ObservabilityModule,
         NotificationsModule.forRoot(config, { workers: config.workersInProcess }),
         AppApiModule,
         CallbacksModule.forRoot(config, { workers: config.workersInProcess }),

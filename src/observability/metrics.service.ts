@@ -1,0 +1,211 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue, QueueEvents } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { createRedisClient, RedisClient } from '../common/redis';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { CONSENT_STATUSES } from '../consent/consent-state-machine';
+import { CALLBACK_QUEUE, PUSH_QUEUE, queuePrefix } from '../notifications/queues';
+
+const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed', 'completed'] as const;
+const COLLECT_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(work: Promise<T>): Promise<T> {
+  return Promise.race([work, new Promise<T>((_, fail) => setTimeout(() => fail(new Error('timeout')), COLLECT_TIMEOUT_MS).unref())]);
+}
+
+/**
+ * Prometheus metrics. Each app instance has its own registry (tests run several gateways in one
+ * process). Business gauges are read at scrape time from Postgres and BullMQ, so the feature
+ * modules (push, callbacks) need no metrics code of their own; job durations come from BullMQ's
+ * queue events, which every instance sees whichever worker ran the job.
+ */
+@Injectable()
+export class MetricsService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(MetricsService.name);
+  readonly registry = new Registry();
+  private readonly queues: Record<string, Queue>;
+  private readonly events: { events: QueueEvents; connection: RedisClient }[] = [];
+  private readonly collectorUp: Gauge<'collector'>;
+  private readonly httpRequests: Counter<'method' | 'route' | 'status_code'>;
+  private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly jobDuration: Histogram<'queue' | 'outcome'>;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectQueue(PUSH_QUEUE) pushQueue: Queue,
+    @InjectQueue(CALLBACK_QUEUE) callbackQueue: Queue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.queues = { [PUSH_QUEUE]: pushQueue, [CALLBACK_QUEUE]: callbackQueue };
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.collectorUp = new Gauge({ name: 'muwafaqa_metrics_collector_up', help: '1 when the collector could read its source at the last scrape', labelNames: ['collector'], registers });
+    this.httpRequests = new Counter({ name: 'http_requests_total', help: 'HTTP requests answered, by route template and status code', labelNames: ['method', 'route', 'status_code'], registers });
+    this.httpDuration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency, by route template and status code',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.jobDuration = new Histogram({
+      name: 'muwafaqa_queue_job_duration_seconds',
+      help: 'Time a worker spent on a job attempt (processedOn to finishedOn), by queue and outcome',
+      labelNames: ['queue', 'outcome'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.defineScrapeTimeMetrics(registers);
+  }
+
+  /** Counts every answered request under its route template (`/admin/v1/transactions/:id`), so ids never explode cardinality. */
+  instrumentHttp(fastify: FastifyInstance): void {
+    fastify.addHook('onResponse', (req, reply, done) => {
+      const route = req.routeOptions?.url ?? 'unmatched';
+      const labels = { method: req.method, route, status_code: String(reply.statusCode) };
+      this.httpRequests.inc(labels);
+      this.httpDuration.observe(labels, reply.elapsedTime / 1000);
+      done();
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    for (const name of Object.keys(this.queues)) {
+      const connection = createRedisClient(this.config, 'queue', `muwafaqa-metrics-${name}`);
+      connection.on('error', () => undefined); // reconnects by itself; readiness reports Redis
+      const events = new QueueEvents(name, { connection: connection as never, prefix: queuePrefix(this.config), autorun: true });
+      events.on('error', () => undefined);
+      events.on('completed', ({ jobId }) => void this.observeJob(name, jobId, 'completed'));
+      events.on('failed', ({ jobId }) => void this.observeJob(name, jobId, 'failed'));
+      this.events.push({ events, connection });
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const { events, connection } of this.events) {
+      await events.close().catch(() => undefined);
+      connection.disconnect();
+    }
+  }
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  private async observeJob(queue: string, jobId: string, outcome: 'completed' | 'failed'): Promise<void> {
+    try {
+      const job = await this.queues[queue].getJob(jobId);
+      if (job?.processedOn && job.finishedOn) this.jobDuration.observe({ queue, outcome }, (job.finishedOn - job.processedOn) / 1000);
+    } catch {
+      /* the job was removed, or Redis is away: one sample fewer */
+    }
+  }
+
+  /** Runs a collector; on failure its metric stays empty and muwafaqa_metrics_collector_up says 0. */
+  private async collect(collector: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await withTimeout(work());
+      this.collectorUp.set({ collector }, 1);
+    } catch (err) {
+      this.collectorUp.set({ collector }, 0);
+      this.logger.debug(`metrics collector ${collector} failed: ${(err as Error).message}`);
+    }
+  }
+
+  private defineScrapeTimeMetrics(registers: Registry[]): void {
+    const self = this;
+    new Gauge({
+      name: 'muwafaqa_consent_transactions',
+      help: 'Consent transactions in the database, by status',
+      labelNames: ['status'],
+      registers,
+      async collect() {
+        this.reset();
+        await self.collect('consent_transactions', async () => {
+          const rows: { status: string; n: string }[] = await self.db.query(`SELECT status, count(*) AS n FROM consent_transactions GROUP BY status`);
+          for (const s of CONSENT_STATUSES) this.set({ status: s }, 0);
+          for (const r of rows) this.set({ status: r.status }, Number(r.n));
+        });
+      },
+    });
+    new Gauge({
+      name: 'muwafaqa_outbox_backlog',
+      help: 'Outbox rows committed but not yet relayed into BullMQ, by topic',
+      labelNames: ['topic'],
+      registers,
+      async collect() {
+        this.reset();
+        await self.collect('outbox', async () => {
+          const rows: { topic: string; n: string }[] = await self.db.query(`SELECT topic, count(*) AS n FROM outbox WHERE dispatched_at IS NULL GROUP BY topic`);
+          for (const t of ['push', 'callback']) this.set({ topic: t }, 0);
+          for (const r of rows) this.set({ topic: r.topic }, Number(r.n));
+        });
+      },
+    });
+    new Gauge({
+      name: 'muwafaqa_outbox_oldest_pending_seconds',
+      help: 'Age of the oldest outbox row not yet relayed (0 when none)',
+      registers,
+      async collect() {
+        await self.collect('outbox_age', async () => {
+          const rows: { age: number | null }[] = await self.db.query(`SELECT extract(epoch FROM now() - min(created_at))::float AS age FROM outbox WHERE dispatched_at IS NULL`);
+          this.set(Number(rows[0]?.age ?? 0));
+        });
+      },
+    });
+    new Gauge({
+      name: 'muwafaqa_queue_jobs',
+      help: 'BullMQ jobs by queue and state',
+      labelNames: ['queue', 'state'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const [name, queue] of Object.entries(self.queues)) {
+          await self.collect(`queue_${name}`, async () => {
+            const counts = await queue.getJobCounts(...JOB_STATES);
+            for (const state of JOB_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
+          });
+        }
+      },
+    });
+    // Attempts are append-only rows, so their counts only grow: exposed as counters.
+    new Counter({
+      name: 'muwafaqa_push_attempts_total',
+      help: 'Push delivery attempts recorded, by provider (fcm, apns, webpush, sse) and outcome',
+      labelNames: ['provider', 'outcome'],
+      registers,
+      async collect() {
+        this.reset();
+        await self.collect('push_attempts', async () => {
+          const rows: { platform: string; outcome: string; n: string }[] = await self.db.query(
+            `SELECT platform, outcome, count(*) AS n FROM notification_attempts GROUP BY platform, outcome`,
+          );
+          for (const r of rows) this.inc({ provider: r.platform, outcome: r.outcome }, Number(r.n));
+        });
+      },
+    });
+    new Counter({
+      name: 'muwafaqa_callback_attempts_total',
+      help: 'SP callback attempts recorded, by SP and outcome (delivered, failed)',
+      labelNames: ['sp_id', 'outcome'],
+      registers,
+      async collect() {
+        this.reset();
+        await self.collect('callback_attempts', async () => {
+          const rows: { sp_id: string; delivered: boolean; n: string }[] = await self.db.query(
+            `SELECT t.sp_id, a.delivered, count(*) AS n FROM callback_attempts a JOIN consent_transactions t ON t.id = a.transaction_id GROUP BY t.sp_id, a.delivered`,
+          );
+          for (const r of rows) this.inc({ sp_id: r.sp_id, outcome: r.delivered ? 'delivered' : 'failed' }, Number(r.n));
+        });
+      },
+    });
+  }
+}
