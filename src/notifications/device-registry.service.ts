@@ -68,7 +68,8 @@ export class DeviceRegistry {
   /** Removes one of the user's devices; NTF_1000001 when it is not theirs. */
   async unregister(userId: string, deviceId: string): Promise<void> {
     if (!UUID.test(deviceId)) throw new ApiError('NTF_1000001', { deviceId: deviceId.slice(0, 64) });
-    const rows: unknown[] = await this.db.query(`DELETE FROM devices WHERE id = $1 AND user_id = $2 RETURNING id`, [deviceId, userId]);
+    // Wrapped in a SELECT: TypeORM answers a bare DELETE as [rows, count], not rows.
+    const rows: unknown[] = await this.db.query(`WITH gone AS (DELETE FROM devices WHERE id = $1 AND user_id = $2 RETURNING id) SELECT id FROM gone`, [deviceId, userId]);
     if (rows.length === 0) throw new ApiError('NTF_1000001', { deviceId });
   }
 

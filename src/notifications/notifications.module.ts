@@ -23,7 +23,9 @@ export class NotificationsModule {
       global: true,
       imports: [
         BullModule.forRoot({
-          connection: { url: config.redisUrl, enableOfflineQueue: false, maxRetriesPerRequest: 1 } as never,
+          // No offline queue: an add while Redis is away fails at once (the outbox row waits instead).
+          // maxRetriesPerRequest null is what BullMQ's blocking worker connections require.
+          connection: { url: config.redisUrl, enableOfflineQueue: false, maxRetriesPerRequest: null } as never,
           prefix: queuePrefix(config),
         }),
         BullModule.registerQueue({ name: PUSH_QUEUE }, { name: CALLBACK_QUEUE }),
