@@ -1,4 +1,5 @@
 import { InitialSchema1764000000000 } from './1764000000000-InitialSchema';
+import { PrivacyAudit1764100000000 } from './1764100000000-PrivacyAudit';
 
 /** Every migration, in order. A new migration file is added here too. */
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, PrivacyAudit1764100000000];

@@ -119,6 +119,8 @@ export function loadConfig(env: Env = process.env) {
     consentTtlSeconds: int(env, 'CONSENT_TTL_SECONDS', 600, 10, 30 * 86400),
     expirySweepIntervalMs: int(env, 'EXPIRY_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
     outboxPollIntervalMs: int(env, 'OUTBOX_POLL_INTERVAL_MS', 500, 10, 60_000),
+    /** /health/ready answers 503 when a queue's oldest waiting job is older than this (0: no queue check). */
+    readyQueueLagSeconds: int(env, 'READY_QUEUE_LAG_SECONDS', 300, 0, 86_400),
 
     pushAttempts: int(env, 'PUSH_ATTEMPTS', 5, 1, 50),
     callbackAttempts: int(env, 'CALLBACK_ATTEMPTS', 8, 1, 50),
@@ -139,6 +141,15 @@ export function loadConfig(env: Env = process.env) {
     vapidPublicKey: optional(env, 'VAPID_PUBLIC_KEY'),
     vapidPrivateKey: optional(env, 'VAPID_PRIVATE_KEY'),
     vapidSubject: optional(env, 'VAPID_SUBJECT'),
+
+    /** Days after its decision (or expiry, cancellation) a refused or ended transaction is anonymised. */
+    retentionDays: int(env, 'RETENTION_DAYS', 365, 1, 36_500),
+    /** Days for ACCEPTED and REVOKED ones: consent that was given is proof the SP may need longer. */
+    retentionAcceptedDays: int(env, 'RETENTION_ACCEPTED_DAYS', 1825, 1, 36_500),
+    /** How often the privacy-retention job runs. */
+    retentionSweepIntervalMs: int(env, 'RETENTION_SWEEP_INTERVAL_MS', 3_600_000, 100, 7 * 86_400_000),
+    /** Rows per database transaction for key rotation and retention (small batches keep locks short). */
+    privacyBatchSize: int(env, 'PRIVACY_BATCH_SIZE', 500, 1, 10_000),
   };
   for (const name of ['REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const) {
     const list = optional(env, name);

@@ -311,6 +311,14 @@ export const ERROR_CATALOG = {
     ar: 'تسجيل الجهاز غير صالح: {reasonAr}.',
     note: 'platform must be fcm, apns, webpush or sse; pushToken a non-empty string (a Web Push subscription as JSON); locale en or ar.',
   },
+
+  // ---- Privacy (access audit) ----
+  PRV_1000001: {
+    status: 400,
+    en: 'X-Access-Reason is invalid: one line of at most {max} characters.',
+    ar: 'قيمة X-Access-Reason غير صالحة: سطر واحد لا يتجاوز {max} حرفاً.',
+    note: 'The optional why of an operator read, kept in the append-only access log.',
+  },
 } satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
