@@ -35,7 +35,8 @@ export function sendScript(f: SendSqlFixture): string {
       mustBeAccepted: false,
     },
   ]);
-  // pgbench reads any ":word" as a variable, even inside a literal: keep a space after JSON's colons.
+  // pgbench reads any ":word" as a variable, even inside a literal: no colon may touch a letter
+  // (hence the space after JSON's colons, and the actor spelled 'sp' || ':' || id).
   const json = documents.replace(/":/g, '": ');
   return `\\set r random(1, 9000000000000000000)
 SELECT d.user_id, p.verified, bool_or(d.id_doc_type = 'EMIRATES_ID') AS has_type
@@ -56,7 +57,7 @@ WITH tx AS (
   SELECT tx.id, d.ord - 1, d.doc->>'name', d.doc->>'nameAr', d.doc->>'type', d.doc->>'typeAr', d.doc->'metadata', (d.doc->>'mustBeAccepted')::boolean
     FROM tx, jsonb_array_elements(${lit(json)}::jsonb) WITH ORDINALITY AS d(doc, ord)
 ), event AS (
-  INSERT INTO consent_events (transaction_id, from_status, to_status, actor) SELECT id, NULL, 'TRIGGERED', ${lit(`sp:${f.spId}`)} FROM tx
+  INSERT INTO consent_events (transaction_id, from_status, to_status, actor) SELECT id, NULL, 'TRIGGERED', 'sp' || ':' || ${lit(f.spId)} FROM tx
 ), push AS (
   INSERT INTO outbox (topic, transaction_id, payload) SELECT 'push', id, '{}'::jsonb FROM tx
 )
@@ -111,7 +112,7 @@ export async function runPgbench(databaseUrl: string, script: string, clients: n
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       failed: failed ? Number(failed[1]) : 0,
-      command: `pgbench ${args.map((a) => (a === databaseUrl ? '<bench db>' : a.startsWith('--log-prefix') ? '-l --log-prefix=<tmp>' : a === '-l' ? '' : a)).filter(Boolean).join(' ')}`,
+      command: `pgbench ${args.map((a) => (a === databaseUrl ? '<bench db>' : a.startsWith('--log-prefix') ? '-l --log-prefix=<tmp>' : a === file ? 'send.sql' : a === '-l' ? '' : a)).filter(Boolean).join(' ')}`,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

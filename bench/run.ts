@@ -8,7 +8,8 @@
  *   notify    201 of a send -> the fake push provider receiving its push, under the send load
  *
  * Every request is built and signed before the clock starts; autocannon only picks the next one.
- * Options: --duration S (10), --rows N (1000000), --connections 16,64, --keep-db.
+ * Options: --duration S (10), --rows N (1000000), --connections 16,64, --keep-db,
+ * --only framework,status,send,pgbench (e.g. to profile one route with BENCH_NODE_ARGS=--cpu-prof).
  * See docs/benchmark.md.
  */
 import autocannon from 'autocannon';
@@ -41,16 +42,19 @@ interface Options {
   rows: number;
   connections: number[];
   keepDb: boolean;
+  /** Measurements to run (default all): framework, status, send, pgbench. */
+  only: Set<string>;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { duration: 10, rows: 1_000_000, connections: [16, 64], keepDb: false };
+  const opts: Options = { duration: 10, rows: 1_000_000, connections: [16, 64], keepDb: false, only: new Set(['framework', 'status', 'send', 'pgbench']) };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--duration') opts.duration = Number(argv[++i]);
     else if (a === '--rows') opts.rows = Number(argv[++i]);
     else if (a === '--connections') opts.connections = argv[++i].split(',').map(Number);
     else if (a === '--keep-db') opts.keepDb = true;
+    else if (a === '--only') opts.only = new Set(argv[++i].split(','));
     else throw new Error(`unknown option ${a}`);
   }
   if (!(opts.duration > 0) || !(opts.rows > 0) || opts.connections.some((c) => !(c > 0))) throw new Error('bad options');
@@ -236,9 +240,21 @@ async function main(): Promise<void> {
     const poolSize = 3000 * opts.duration;
     let statusOffset = 0;
     for (const c of opts.connections) {
-      results.load.push(await load('framework', gw.url, c, opts.duration, { method: 'GET', path: '/health/live' }));
-      results.load.push(await load('status', gw.url, c, opts.duration, { method: 'POST', path: STATUS_PATH, pool: statusPool(sp, opts.rows, poolSize, statusOffset) }));
+      if (opts.only.has('framework')) results.load.push(await load('framework', gw.url, c, opts.duration, { method: 'GET', path: '/health/live' }));
+      if (opts.only.has('status')) results.load.push(await load('status', gw.url, c, opts.duration, { method: 'POST', path: STATUS_PATH, pool: statusPool(sp, opts.rows, poolSize, statusOffset) }));
       statusOffset += poolSize;
+      if (opts.only.has('send')) await measureSend(c);
+      if (opts.only.has('pgbench')) {
+        try {
+          const pg = await runPgbench(databaseUrl, script, c, opts.duration);
+          results.pgbench.push(pg);
+          log(`pgbench@${c}: ${pg.tps.toFixed(1)} tps, p50 ${fmt(pg.p50, 2)} ms, p99 ${fmt(pg.p99, 2)} ms (${pg.command})`);
+        } catch (err) {
+          log(`pgbench@${c} failed: ${(err as Error).message}`);
+        }
+      }
+    }
+    async function measureSend(c: number): Promise<void> {
       probe.reset();
       const sentAt = new Map<string, number>();
       results.load.push(
@@ -255,13 +271,6 @@ async function main(): Promise<void> {
       const n = await probe.latencies(sentAt, 10_000);
       if (n.received > 0) results.notification.push({ connections: c, ...n });
       log(`notify@${c}: ${n.received}/${n.sent} pushes received${n.received ? `, p50 ${fmt(n.p50)} ms, p99 ${fmt(n.p99)} ms` : ' (no push pipeline in this build?)'}`);
-      try {
-        const pg = await runPgbench(databaseUrl, script, c, opts.duration);
-        results.pgbench.push(pg);
-        log(`pgbench@${c}: ${pg.tps.toFixed(1)} tps, p50 ${fmt(pg.p50, 2)} ms, p99 ${fmt(pg.p99, 2)} ms (${pg.command})`);
-      } catch (err) {
-        log(`pgbench@${c} failed: ${(err as Error).message}`);
-      }
     }
   } finally {
     await db.end();

@@ -59,7 +59,9 @@ export interface GatewayProcess {
  */
 export async function startGatewayProcess(env: Record<string, string>, root = process.cwd()): Promise<GatewayProcess> {
   const port = Number(env.PORT);
-  const child = spawn(process.execPath, [join(root, 'dist/src/main.js')], {
+  // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the gateway under load.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/src/main.js')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
