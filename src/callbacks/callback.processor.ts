@@ -1,13 +1,27 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { CALLBACK_QUEUE, CallbackJobData } from '../notifications/queues';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { CALLBACK_QUEUE, CallbackJobData, workerLockOptions } from '../notifications/queues';
 import { CallbackDelivery } from './callback-delivery.service';
 
 /** Consumes the sp-callbacks queue; a thrown error makes BullMQ retry with exponential backoff. */
-@Processor(CALLBACK_QUEUE, { concurrency: 16 })
-export class CallbackProcessor extends WorkerHost {
-  constructor(private readonly delivery: CallbackDelivery) {
+@Processor(CALLBACK_QUEUE, { autorun: false, ...workerLockOptions() })
+export class CallbackProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(CallbackProcessor.name);
+
+  constructor(
+    private readonly delivery: CallbackDelivery,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
     super();
+  }
+
+  onApplicationBootstrap(): void {
+    // Started here rather than at construction, so the configured concurrency applies from the first job.
+    this.worker.concurrency = this.config.workerConcurrency;
+    this.worker.on('error', (err) => this.logger.warn(`callback worker: ${err.message}`));
+    void this.worker.run().catch((err: Error) => this.logger.error(`callback worker stopped: ${err.message}`));
   }
 
   async process(job: Job<CallbackJobData>): Promise<{ delivered: boolean; statusCode: number | null } | { skipped: true }> {
