@@ -6,33 +6,87 @@
 
   var STRINGS = {
     en: {
-      title: 'Muwafaqa: consent requests', signIn: 'Sign in', tokenLabel: 'User access token', open: 'Open',
-      pending: 'Waiting for your decision', nothingPending: 'Nothing is waiting for you.', history: 'History',
-      documents: 'Documents to share', accept: 'Accept', reject: 'Reject', revoke: 'Revoke', required: '(required)',
-      requestedBy: 'Requested by', holder: 'held by', expires: 'Expires', purpose: 'Purpose',
-      newRequest: 'New request from', connected: 'Connected: new requests appear here.', offline: 'Reconnecting…',
-      confirmRevoke: 'Revoke this consent?', failed: 'Something went wrong',
-      status: { TRIGGERED: 'Pending', ACCEPTED: 'Accepted', REJECTED: 'Rejected', EXPIRED: 'Expired', CANCELLED: 'Withdrawn', INIT_FAILED: 'Not delivered', REVOKED: 'Revoked' },
-      toggle: 'العربية', toggleLang: 'ar',
+      title: 'Muwafaqa: consent requests',
+      signIn: 'Sign in',
+      tokenLabel: 'User access token',
+      open: 'Open',
+      pending: 'Waiting for your decision',
+      nothingPending: 'Nothing is waiting for you.',
+      history: 'History',
+      documents: 'Documents to share',
+      accept: 'Accept',
+      reject: 'Reject',
+      revoke: 'Revoke',
+      required: '(required)',
+      requestedBy: 'Requested by',
+      holder: 'held by',
+      expires: 'Expires',
+      purpose: 'Purpose',
+      newRequest: 'New request from',
+      connected: 'Connected: new requests appear here.',
+      offline: 'Reconnecting…',
+      confirmRevoke: 'Revoke this consent?',
+      failed: 'Something went wrong',
+      status: {
+        TRIGGERED: 'Pending',
+        ACCEPTED: 'Accepted',
+        REJECTED: 'Rejected',
+        EXPIRED: 'Expired',
+        CANCELLED: 'Withdrawn',
+        INIT_FAILED: 'Not delivered',
+        REVOKED: 'Revoked',
+      },
+      toggle: 'العربية',
+      toggleLang: 'ar',
     },
     ar: {
-      title: 'موافقة: طلبات الموافقة', signIn: 'تسجيل الدخول', tokenLabel: 'رمز وصول المستخدم', open: 'فتح',
-      pending: 'بانتظار قرارك', nothingPending: 'لا توجد طلبات بانتظارك.', history: 'السجل',
-      documents: 'المستندات المطلوب مشاركتها', accept: 'موافقة', reject: 'رفض', revoke: 'إلغاء الموافقة', required: '(إلزامي)',
-      requestedBy: 'مقدم الطلب', holder: 'لدى', expires: 'ينتهي في', purpose: 'الغرض',
-      newRequest: 'طلب جديد من', connected: 'متصل: تظهر الطلبات الجديدة هنا.', offline: 'جارٍ إعادة الاتصال…',
-      confirmRevoke: 'هل تريد إلغاء هذه الموافقة؟', failed: 'حدث خطأ',
-      status: { TRIGGERED: 'قيد الانتظار', ACCEPTED: 'تمت الموافقة', REJECTED: 'مرفوض', EXPIRED: 'منتهي الصلاحية', CANCELLED: 'مسحوب', INIT_FAILED: 'لم يصل', REVOKED: 'ملغى' },
-      toggle: 'English', toggleLang: 'en',
+      title: 'موافقة: طلبات الموافقة',
+      signIn: 'تسجيل الدخول',
+      tokenLabel: 'رمز وصول المستخدم',
+      open: 'فتح',
+      pending: 'بانتظار قرارك',
+      nothingPending: 'لا توجد طلبات بانتظارك.',
+      history: 'السجل',
+      documents: 'المستندات المطلوب مشاركتها',
+      accept: 'موافقة',
+      reject: 'رفض',
+      revoke: 'إلغاء الموافقة',
+      required: '(إلزامي)',
+      requestedBy: 'مقدم الطلب',
+      holder: 'لدى',
+      expires: 'ينتهي في',
+      purpose: 'الغرض',
+      newRequest: 'طلب جديد من',
+      connected: 'متصل: تظهر الطلبات الجديدة هنا.',
+      offline: 'جارٍ إعادة الاتصال…',
+      confirmRevoke: 'هل تريد إلغاء هذه الموافقة؟',
+      failed: 'حدث خطأ',
+      status: {
+        TRIGGERED: 'قيد الانتظار',
+        ACCEPTED: 'تمت الموافقة',
+        REJECTED: 'مرفوض',
+        EXPIRED: 'منتهي الصلاحية',
+        CANCELLED: 'مسحوب',
+        INIT_FAILED: 'لم يصل',
+        REVOKED: 'ملغى',
+      },
+      toggle: 'English',
+      toggleLang: 'en',
     },
   };
 
   var state = { token: null, lang: 'en', items: [], details: {}, events: null };
-  var $ = function (id) { return document.getElementById(id); };
+  var $ = function (id) {
+    return document.getElementById(id);
+  };
 
-  function t(key) { return STRINGS[state.lang][key]; }
+  function t(key) {
+    return STRINGS[state.lang][key];
+  }
   /** The value in the chosen language, falling back to the other one. */
-  function pick(en, ar) { return state.lang === 'ar' ? ar || en || '' : en || ar || ''; }
+  function pick(en, ar) {
+    return state.lang === 'ar' ? ar || en || '' : en || ar || '';
+  }
 
   function api(method, path, body, contentType) {
     var init = { method: method, headers: { authorization: 'Bearer ' + state.token } };
@@ -58,7 +112,9 @@
     root.lang = state.lang;
     root.dir = state.lang === 'ar' ? 'rtl' : 'ltr';
     document.title = t('title');
-    document.querySelectorAll('[data-i18n]').forEach(function (el) { el.textContent = t(el.getAttribute('data-i18n')); });
+    document.querySelectorAll('[data-i18n]').forEach(function (el) {
+      el.textContent = t(el.getAttribute('data-i18n'));
+    });
     var toggle = $('lang-toggle');
     toggle.textContent = t('toggle');
     toggle.lang = t('toggleLang');
@@ -73,15 +129,23 @@
     }
   }
 
-  function partyName(item) { return pick(item.requestingParty.name, item.requestingParty.nameAr); }
+  function partyName(item) {
+    return pick(item.requestingParty.name, item.requestingParty.nameAr);
+  }
 
   function render() {
     if (!state.token) return;
-    var pending = state.items.filter(function (i) { return i.status === 'TRIGGERED' && state.details[i.uaePassTransactionID]; });
-    var past = state.items.filter(function (i) { return i.status !== 'TRIGGERED'; });
+    var pending = state.items.filter(function (i) {
+      return i.status === 'TRIGGERED' && state.details[i.uaePassTransactionID];
+    });
+    var past = state.items.filter(function (i) {
+      return i.status !== 'TRIGGERED';
+    });
     var list = $('pending');
     list.textContent = '';
-    pending.forEach(function (item) { list.appendChild(card(state.details[item.uaePassTransactionID])); });
+    pending.forEach(function (item) {
+      list.appendChild(card(state.details[item.uaePassTransactionID]));
+    });
     $('pending-empty').hidden = pending.length > 0;
 
     var history = $('history');
@@ -104,7 +168,10 @@
         revoke.addEventListener('click', function () {
           if (!window.confirm(t('confirmRevoke'))) return;
           revoke.disabled = true;
-          api('POST', '/app/v1/consents/' + item.uaePassTransactionID + '/revoke').then(refresh, function (e) { revoke.disabled = false; announce(e.message); });
+          api('POST', '/app/v1/consents/' + item.uaePassTransactionID + '/revoke').then(refresh, function (e) {
+            revoke.disabled = false;
+            announce(e.message);
+          });
         });
         li.appendChild(revoke);
       }
@@ -143,45 +210,79 @@
       }
       var meta = document.createElement('div');
       meta.className = 'meta';
-      meta.textContent = doc.metadata.map(function (m) { return pick(m.displayName, m.displayNameAr); }).join(' · ');
+      meta.textContent = doc.metadata
+        .map(function (m) {
+          return pick(m.displayName, m.displayNameAr);
+        })
+        .join(' · ');
       li.appendChild(meta);
       docs.appendChild(li);
     });
     var error = node.querySelector('.error');
     function send(accept) {
-      var documents = Array.prototype.map.call(docs.querySelectorAll('input[type=checkbox]'), function (b) { return { type: b.dataset.type, accept: b.checked }; });
-      node.querySelectorAll('button').forEach(function (b) { b.disabled = true; });
-      api('POST', '/app/v1/consents/' + detail.uaePassTransactionID + '/decision', accept ? { accept: true, documents: documents } : { accept: false }, 'application/vnd.muwafaqa.consent-decision+json')
-        .then(refresh, function (e) {
-          error.textContent = e.message;
-          node.querySelectorAll('button').forEach(function (b) { b.disabled = false; });
-          refresh();
+      var documents = Array.prototype.map.call(docs.querySelectorAll('input[type=checkbox]'), function (b) {
+        return { type: b.dataset.type, accept: b.checked };
+      });
+      node.querySelectorAll('button').forEach(function (b) {
+        b.disabled = true;
+      });
+      api(
+        'POST',
+        '/app/v1/consents/' + detail.uaePassTransactionID + '/decision',
+        accept ? { accept: true, documents: documents } : { accept: false },
+        'application/vnd.muwafaqa.consent-decision+json',
+      ).then(refresh, function (e) {
+        error.textContent = e.message;
+        node.querySelectorAll('button').forEach(function (b) {
+          b.disabled = false;
         });
+        refresh();
+      });
     }
-    node.querySelector('.accept').addEventListener('click', function () { send(true); });
-    node.querySelector('.reject').addEventListener('click', function () { send(false); });
+    node.querySelector('.accept').addEventListener('click', function () {
+      send(true);
+    });
+    node.querySelector('.reject').addEventListener('click', function () {
+      send(false);
+    });
     return node;
   }
 
-  function announce(text) { $('live').textContent = text; }
+  function announce(text) {
+    $('live').textContent = text;
+  }
 
   var refreshing = null;
   var again = false;
   /** Reloads the list (and the details of pending requests); coalesces bursts of events. */
   function refresh() {
-    if (refreshing) { again = true; return refreshing; }
+    if (refreshing) {
+      again = true;
+      return refreshing;
+    }
     refreshing = api('GET', '/app/v1/consents?limit=50')
       .then(function (page) {
         state.items = page.items;
-        var missing = page.items.filter(function (i) { return i.status === 'TRIGGERED' && !state.details[i.uaePassTransactionID]; });
-        return Promise.all(missing.map(function (i) {
-          return api('GET', '/app/v1/consents/' + i.uaePassTransactionID).then(function (d) { state.details[d.uaePassTransactionID] = d; });
-        }));
+        var missing = page.items.filter(function (i) {
+          return i.status === 'TRIGGERED' && !state.details[i.uaePassTransactionID];
+        });
+        return Promise.all(
+          missing.map(function (i) {
+            return api('GET', '/app/v1/consents/' + i.uaePassTransactionID).then(function (d) {
+              state.details[d.uaePassTransactionID] = d;
+            });
+          }),
+        );
       })
-      .then(render, function (e) { announce(t('failed') + ': ' + e.message); })
+      .then(render, function (e) {
+        announce(t('failed') + ': ' + e.message);
+      })
       .then(function () {
         refreshing = null;
-        if (again) { again = false; refresh(); }
+        if (again) {
+          again = false;
+          refresh();
+        }
       });
     return refreshing;
   }
@@ -189,7 +290,7 @@
   function deviceKey() {
     var key = localStorage.getItem('mwq-sse-id');
     if (!key) {
-      key = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(36).slice(2));
+      key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(36).slice(2);
       localStorage.setItem('mwq-sse-id', key);
     }
     return key;
@@ -211,7 +312,10 @@
         announce(t('newRequest') + ': ' + data.title);
         refresh();
       });
-      events.onerror = function () { document.body.dataset.live = 'reconnecting'; announce(t('offline')); };
+      events.onerror = function () {
+        document.body.dataset.live = 'reconnecting';
+        announce(t('offline'));
+      };
     });
   }
 
@@ -222,7 +326,9 @@
     $('main').hidden = false;
     applyLanguage();
     refresh();
-    connect().catch(function (e) { announce(t('failed') + ': ' + e.message); });
+    connect().catch(function (e) {
+      announce(t('failed') + ': ' + e.message);
+    });
     // A safety net for missed events (the stream reconnects by itself): refresh now and then.
     setInterval(refresh, 30000);
   }

@@ -122,7 +122,9 @@ export class AppConsentsService {
   }
 
   private async row(userId: string, transactionId: string): Promise<Row> {
-    const rows: Row[] = isUuid(transactionId) ? await this.db.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE t.id = $1 AND t.user_id = $2`, [transactionId, userId]) : [];
+    const rows: Row[] = isUuid(transactionId)
+      ? await this.db.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE t.id = $1 AND t.user_id = $2`, [transactionId, userId])
+      : [];
     if (!rows[0]) throw new ApiError('CONS_1000019', { uaePassTransactionID: transactionId.slice(0, 64) });
     return rows[0];
   }

@@ -11,7 +11,10 @@ import { ApiError } from '../common/errors/api-error';
 export class DecisionMediaTypeGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<FastifyRequest>();
-    const mediaType = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const mediaType = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
     if (mediaType !== DECISION_MEDIA_TYPE) throw new ApiError('REQ_1000003', { expected: DECISION_MEDIA_TYPE });
     return true;
   }

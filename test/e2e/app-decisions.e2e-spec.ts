@@ -121,7 +121,13 @@ describe('the user decides: /app/v1/consents', () => {
       const { id } = await send({
         requestType: 'peerToPeer',
         requestedById: undefined,
-        requestor: { name: 'Omar Haddad', nameAr: 'عمر حداد', identifier: other.emiratesId, idType: 'EMIRATES_ID', additionalInfo: { secretNote: 'xyz-hidden' } },
+        requestor: {
+          name: 'Omar Haddad',
+          nameAr: 'عمر حداد',
+          identifier: other.emiratesId,
+          idType: 'EMIRATES_ID',
+          additionalInfo: { secretNote: 'xyz-hidden' },
+        },
       });
       const one = await appCall(gw, token, 'GET', `/app/v1/consents/${id}`);
       expect(one.status).toBe(200);
@@ -180,7 +186,9 @@ describe('the user decides: /app/v1/consents', () => {
       expect((await client.status(spTransactionID)).body.status).toBe('ACCEPTED');
       const snap = await snapshot(id);
       expect(snap.docs).toEqual([{ type: 'EMIRATES_ID', accepted: true }]);
-      const attempts = await eventually(async () => (await gw.db.query(`SELECT attempt, status, status_code, delivered FROM callback_attempts WHERE transaction_id = $1`, [id])).rows[0]);
+      const attempts = await eventually(
+        async () => (await gw.db.query(`SELECT attempt, status, status_code, delivered FROM callback_attempts WHERE transaction_id = $1`, [id])).rows[0],
+      );
       expect(attempts).toEqual({ attempt: 1, status: 'ACCEPTED', status_code: 200, delivered: true });
     });
 
@@ -283,7 +291,13 @@ describe('the user decides: /app/v1/consents', () => {
       expectCatalogError(await decide(gw, token, id, { accept: 'yes' }), 400, 'CONS_1000007');
       expectCatalogError(await decide(gw, token, id, { accept: true, documents: [{ type: 'PASSPORT', accept: true }] }), 400, 'CONS_1000018');
       expectCatalogError(
-        await decide(gw, token, id, { accept: true, documents: [{ type: 'EMIRATES_ID', accept: true }, { type: 'EMIRATES_ID', accept: false }] }),
+        await decide(gw, token, id, {
+          accept: true,
+          documents: [
+            { type: 'EMIRATES_ID', accept: true },
+            { type: 'EMIRATES_ID', accept: false },
+          ],
+        }),
         400,
         'CONS_1000007',
       );

@@ -34,17 +34,27 @@ describe('SP callbacks through the sp-callbacks queue', () => {
   }
 
   const attemptsOf = async (id: string) =>
-    (await gw.db.query(`SELECT attempt, status, status_code, delivered, error, latency_ms, url FROM callback_attempts WHERE transaction_id = $1 ORDER BY id`, [id])).rows;
+    (
+      await gw.db.query(`SELECT attempt, status, status_code, delivered, error, latency_ms, url FROM callback_attempts WHERE transaction_id = $1 ORDER BY id`, [
+        id,
+      ])
+    ).rows;
 
   it('retries with backoff while the receiver is down: the third attempt delivers, all three recorded', async () => {
     receiver.respondWith = [503, 503];
     const { sp, id, spTransactionID } = await acceptedTransaction({ callbackUrl: receiver.url, callbackApiKey: API_KEY });
 
-    const rows = await eventually(async () => {
-      const r = await attemptsOf(id);
-      return r.length >= 3 && r;
-    }, 10_000, 'three callback attempts');
-    expect(rows.map((r: { attempt: number; status_code: number; delivered: boolean; status: string }) => [r.attempt, r.status, r.status_code, r.delivered])).toEqual([
+    const rows = await eventually(
+      async () => {
+        const r = await attemptsOf(id);
+        return r.length >= 3 && r;
+      },
+      10_000,
+      'three callback attempts',
+    );
+    expect(
+      rows.map((r: { attempt: number; status_code: number; delivered: boolean; status: string }) => [r.attempt, r.status, r.status_code, r.delivered]),
+    ).toEqual([
       [1, 'ACCEPTED', 503, false],
       [2, 'ACCEPTED', 503, false],
       [3, 'ACCEPTED', 200, true],
@@ -69,20 +79,28 @@ describe('SP callbacks through the sp-callbacks queue', () => {
     const closed = await new CallbackReceiver().start();
     await closed.stop(); // nothing listens on that port any more
     const { id } = await acceptedTransaction({ callbackUrl: closed.url, callbackApiKey: API_KEY });
-    const rows = await eventually(async () => {
-      const r = await attemptsOf(id);
-      return r.length >= 2 && r;
-    }, 10_000, 'two failed attempts');
+    const rows = await eventually(
+      async () => {
+        const r = await attemptsOf(id);
+        return r.length >= 2 && r;
+      },
+      10_000,
+      'two failed attempts',
+    );
     expect(rows[0]).toMatchObject({ attempt: 1, status_code: null, delivered: false, error: 'ECONNREFUSED' });
   });
 
   it('delivers nothing and records nothing for an SP without a callback URL', async () => {
     const { id } = await acceptedTransaction({});
     // The job completes at once: wait for the queue to finish it, then check no attempt exists.
-    await eventually(async () => {
-      const r = await gw.db.query(`SELECT dispatched_at FROM outbox WHERE transaction_id = $1 AND topic = 'callback'`, [id]);
-      return r.rows[0]?.dispatched_at;
-    }, 5000, 'the callback row relayed');
+    await eventually(
+      async () => {
+        const r = await gw.db.query(`SELECT dispatched_at FROM outbox WHERE transaction_id = $1 AND topic = 'callback'`, [id]);
+        return r.rows[0]?.dispatched_at;
+      },
+      5000,
+      'the callback row relayed',
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(await attemptsOf(id)).toEqual([]);
   });
