@@ -12,7 +12,7 @@ describe('SP callbacks through the sp-callbacks queue', () => {
 
   beforeAll(async () => {
     receiver = await new CallbackReceiver().start();
-    gw = await startGateway({ BACKOFF_BASE_MS: '50', CALLBACK_ATTEMPTS: '5' });
+    gw = await startGateway({ BACKOFF_BASE_MS: '50', CALLBACK_ATTEMPTS: '5', CALLBACK_TIMEOUT_MS: '300' });
   });
   afterAll(async () => {
     devices.forEach((d) => d.close());
@@ -72,6 +72,33 @@ describe('SP callbacks through the sp-callbacks queue', () => {
     // Nothing more arrives once delivered.
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.for(id)).toHaveLength(3);
+  });
+
+  it('gives up on a receiver slower than CALLBACK_TIMEOUT_MS, records the timeout, and retries', async () => {
+    receiver.received.length = 0;
+    receiver.respondWith = [];
+    receiver.delaysMs = [2000];
+    const { id } = await acceptedTransaction({ callbackUrl: receiver.url, callbackApiKey: API_KEY });
+    const rows = await eventually(
+      async () => {
+        const r = await attemptsOf(id);
+        return r.length >= 2 && r;
+      },
+      10_000,
+      'a timed-out attempt and a delivered one',
+    );
+    expect(
+      rows.map((r: { attempt: number; status_code: number | null; delivered: boolean; error: string | null }) => [
+        r.attempt,
+        r.status_code,
+        r.delivered,
+        r.error,
+      ]),
+    ).toEqual([
+      [1, null, false, 'timeout after 300 ms'],
+      [2, 200, true, null],
+    ]);
+    receiver.delaysMs = [];
   });
 
   it('records an unreachable receiver as an attempt with the network error', async () => {

@@ -21,6 +21,8 @@ export class CallbackReceiver {
   readonly received: ReceivedCallback[] = [];
   /** Answers for the 1st, 2nd, … call; after the list runs out, 200. */
   respondWith: number[] = [];
+  /** Delays (ms) before answering the 1st, 2nd, … call: longer than the gateway's timeout makes it give up. */
+  delaysMs: number[] = [];
   private server?: Server;
   url = '';
 
@@ -37,8 +39,13 @@ export class CallbackReceiver {
         } catch {
           body = { spTransactionID: '', status: '', uaePassTransactionID: '' };
         }
+        const delay = this.delaysMs[this.received.length] ?? 0;
         this.received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBody, body, answered });
-        res.writeHead(answered, { 'content-type': 'application/json' }).end(answered < 300 ? '{"ok":true}' : '{"error":"down"}');
+        const answer = () => {
+          if (!res.destroyed) res.writeHead(answered, { 'content-type': 'application/json' }).end(answered < 300 ? '{"ok":true}' : '{"error":"down"}');
+        };
+        if (delay > 0) setTimeout(answer, delay).unref();
+        else answer();
       });
     });
     await new Promise<void>((ok) => this.server!.listen(0, '127.0.0.1', ok));
@@ -48,6 +55,7 @@ export class CallbackReceiver {
   }
 
   async stop(): Promise<void> {
+    this.server?.closeAllConnections();
     await new Promise<void>((ok) => (this.server ? this.server.close(() => ok()) : ok()));
   }
 
