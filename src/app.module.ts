@@ -14,6 +14,7 @@ import { HealthModule } from './health/health.module';
 import { loggerOptions } from './observability/logging';
 import { ObservabilityModule } from './observability/observability.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { OpsConsoleModule } from './ops-console/ops-console.module';
 import { PrivacyModule } from './privacy/privacy.module';
 import { SecurityModule } from './security/security.module';
 
@@ -47,6 +48,7 @@ export class AppModule {
         NotificationsModule.forRoot(config, { workers: config.workersInProcess }),
         AppApiModule,
         CallbacksModule.forRoot(config, { workers: config.workersInProcess }),
+        OpsConsoleModule.forRoot(config),
         PrivacyModule.forRoot(config, { workers: config.workersInProcess }),
       ],
     };

@@ -150,6 +150,20 @@ export function loadConfig(env: Env = process.env) {
     retentionSweepIntervalMs: int(env, 'RETENTION_SWEEP_INTERVAL_MS', 3_600_000, 100, 7 * 86_400_000),
     /** Rows per database transaction for key rotation and retention (small batches keep locks short). */
     privacyBatchSize: int(env, 'PRIVACY_BATCH_SIZE', 500, 1, 10_000),
+
+    /** Ops console (/ops): operators sign in through the organisation's OpenID provider; off unless all four are set. */
+    opsOidcIssuer: url(env, 'OPS_OIDC_ISSUER', ['http:', 'https:']),
+    opsOidcClientId: optional(env, 'OPS_OIDC_CLIENT_ID'),
+    opsOidcClientSecret: optional(env, 'OPS_OIDC_CLIENT_SECRET'),
+    opsOidcRedirectUrl: url(env, 'OPS_OIDC_REDIRECT_URL', ['http:', 'https:']),
+    opsOidcScopes: str(env, 'OPS_OIDC_SCOPES', 'openid profile email groups'),
+    /** The claim (in userinfo) listing the operator's groups or roles. */
+    opsOidcRolesClaim: str(env, 'OPS_OIDC_ROLES_CLAIM', 'groups'),
+    /** `role=group|group,...`: which IdP groups make a console admin, operator or viewer. */
+    opsRoleGroups: str(env, 'OPS_ROLE_GROUPS', 'admin=muwafaqa-admins,operator=muwafaqa-operators,viewer=muwafaqa-viewers'),
+    opsSessionTtlSeconds: int(env, 'OPS_SESSION_TTL_SECONDS', 8 * 3600, 60, 7 * 86400),
+    /** Signs the console's cookies; derived from IDENTIFIER_HASH_KEY when unset. */
+    opsCookieSecret: optional(env, 'OPS_COOKIE_SECRET'),
   };
   for (const name of ['REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const) {
     const list = optional(env, name);
@@ -169,6 +183,16 @@ export function loadConfig(env: Env = process.env) {
   if (config.externalJwksUrl && (!config.externalIssuer || !config.externalAudience)) {
     // Without both, any token the IdP ever signed (for any app) would be accepted here.
     throw new ConfigError('EXTERNAL_ISSUER and EXTERNAL_AUDIENCE are required when EXTERNAL_JWKS_URL is set');
+  }
+  const opsOidc = [config.opsOidcIssuer, config.opsOidcClientId, config.opsOidcClientSecret, config.opsOidcRedirectUrl];
+  if (opsOidc.some(Boolean) && !opsOidc.every(Boolean)) {
+    throw new ConfigError('OPS_OIDC_ISSUER, OPS_OIDC_CLIENT_ID, OPS_OIDC_CLIENT_SECRET and OPS_OIDC_REDIRECT_URL must be set together');
+  }
+  if (!/^(admin|operator|viewer)=[^=,|]+(\|[^=,|]+)*(,(admin|operator|viewer)=[^=,|]+(\|[^=,|]+)*)*$/.test(config.opsRoleGroups)) {
+    throw new ConfigError('OPS_ROLE_GROUPS is invalid: expected role=group|group entries (roles admin, operator, viewer) separated by commas');
+  }
+  if (config.opsCookieSecret !== undefined && config.opsCookieSecret.length < 32) {
+    throw new ConfigError('OPS_COOKIE_SECRET is invalid: expected at least 32 characters');
   }
   if (config.nodeEnv === 'production' && (!config.dataKeys || !config.identifierHashKey)) {
     throw new ConfigError('DATA_KEYS and IDENTIFIER_HASH_KEY are required when NODE_ENV=production');

@@ -75,7 +75,8 @@ export async function startGateway(env: Record<string, string> = {}, reuseDataba
   const databaseUrl = reuseDatabaseUrl ?? (await createTestDatabase());
   const config = testConfig(databaseUrl, env);
   const app = await createApp(config);
-  await app.listen(0, '127.0.0.1');
+  // A fixed PORT only when a test must know the URL before boot (e.g. an IdP redirect URI).
+  await app.listen(env.PORT ? Number(env.PORT) : 0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   const db = new Pool({ connectionString: databaseUrl, max: 4 });

@@ -319,6 +319,49 @@ export const ERROR_CATALOG = {
     ar: 'قيمة X-Access-Reason غير صالحة: سطر واحد لا يتجاوز {max} حرفاً.',
     note: 'The optional why of an operator read, kept in the append-only access log.',
   },
+
+  // ---- Ops console (/ops, operators signed in through the organisation's IdP) ----
+  OPS_1000001: {
+    status: 401,
+    en: 'Sign in to the ops console first.',
+    ar: 'سجّل الدخول إلى وحدة التشغيل أولاً.',
+    note: 'No session cookie, a tampered or unsigned one, or a session that ended (logout, expiry).',
+  },
+  OPS_1000002: {
+    status: 403,
+    en: 'Your role ({role}) may not do this; it needs {needed}.',
+    ar: 'دورك ({role}) لا يسمح بهذا الإجراء؛ يلزم دور {needed}.',
+    note: 'Roles come from the IdP groups (OPS_ROLE_GROUPS): viewer reads, operator also retries jobs, admin also rotates secrets.',
+  },
+  OPS_1000003: {
+    status: 403,
+    en: 'The form is missing its security token or it has expired; reload the page and try again.',
+    ar: 'النموذج يفتقد رمز الحماية أو انتهت صلاحيته؛ أعد تحميل الصفحة وحاول مرة أخرى.',
+    note: 'CSRF: every state-changing form carries the session\'s token.',
+  },
+  OPS_1000004: {
+    status: 400,
+    en: 'Sign-in failed: {reason}. Start again from the sign-in page.',
+    ar: 'فشل تسجيل الدخول: {reasonAr}. ابدأ من جديد من صفحة تسجيل الدخول.',
+    note: 'The authorization-code callback was refused: state mismatch, missing PKCE verifier, unknown or used login, or the IdP refused the code.',
+  },
+  OPS_1000005: {
+    status: 403,
+    en: 'Your account has no ops console role.',
+    ar: 'حسابك لا يملك أي دور في وحدة التشغيل.',
+    note: 'Signed in at the IdP, but none of the account\'s groups maps to a role in OPS_ROLE_GROUPS.',
+  },
+  OPS_1000006: {
+    status: 404,
+    en: 'Job [{jobId}] is not in the failed list of queue [{queue}].',
+    ar: 'المهمة [{jobId}] غير موجودة في قائمة المهام الفاشلة للطابور [{queue}].',
+  },
+  OPS_1000007: {
+    status: 502,
+    en: 'The identity provider could not be reached or answered unexpectedly.',
+    ar: 'تعذر الوصول إلى مزود الهوية أو أجاب بشكل غير متوقع.',
+    note: 'OpenID discovery, token or userinfo call failed; nothing was signed in.',
+  },
 } satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

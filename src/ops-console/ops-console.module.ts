@@ -1,0 +1,31 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AdminModule } from '../admin/admin.module';
+import { OpsServiceProvidersService } from '../admin/ops-service-providers.service';
+import { OpsTransactionsService } from '../admin/ops-transactions.service';
+import type { AppConfig } from '../config/config';
+import { OpsAccessGuard } from './ops-access';
+import { OpsAuthController, OpsPagesController } from './ops-console.controller';
+import { OpsConsoleService } from './ops-console.service';
+import { OpsJobsService } from './ops-jobs.service';
+import { OpsOidcService } from './ops-oidc.service';
+import { OpsOverviewService } from './ops-overview.service';
+import { OpsSessionStore } from './ops-session.store';
+
+/**
+ * The ops console at /ops: operators sign in through the organisation's OpenID provider.
+ * Without OPS_OIDC_* configured the module has no routes, so /ops answers 404.
+ */
+@Module({})
+export class OpsConsoleModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    if (!config.opsOidcIssuer) return { module: OpsConsoleModule };
+    return {
+      module: OpsConsoleModule,
+      imports: [AdminModule],
+      controllers: [OpsAuthController, OpsPagesController],
+      // The ops API's services are stateless; the console gets its own instances of them.
+      providers: [OpsSessionStore, OpsOidcService, OpsAccessGuard, OpsJobsService, OpsOverviewService, OpsConsoleService, OpsTransactionsService, OpsServiceProvidersService],
+      exports: [OpsSessionStore],
+    };
+  }
+}
