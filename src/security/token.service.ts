@@ -27,6 +27,7 @@ export const USER_SCOPE = 'muwafaqa:user';
 /** Audience of every access token the gateway issues. */
 export const TOKEN_AUDIENCE = 'muwafaqa';
 const ALG = 'ES256';
+const VERIFIED_MAX = 10_000;
 /** RFC 9068 header type of access tokens, so an id_token or a receipt can never pass as one. */
 const ACCESS_TOKEN_TYP = 'at+jwt';
 
@@ -62,6 +63,15 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
   private refreshTimer?: NodeJS.Timeout;
   private subscriber?: Redis;
   private readonly channel: string;
+  /**
+   * Own tokens already verified (audience, typ, token → claims): an SP sends the same token pair
+   * on every call, and two ES256 verifications were the largest CPU cost of a request. An entry
+   * lives until the token expires, at most a minute; the cache is emptied whenever the key set
+   * changes (a retired key stops verifying at once) and when it reaches VERIFIED_MAX entries.
+   */
+  private readonly verified = new Map<string, { payload: JWTPayload; until: number }>();
+  /** Bumped with every key set, so a verification begun under the old set is not cached. */
+  private keyGeneration = 0;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -177,6 +187,8 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
       })),
     );
     this.localJwks = createLocalJWKSet(this.jwks());
+    this.keyGeneration++;
+    this.verified.clear();
   }
 
   async sign(claims: JWTPayload, audience: string, ttlSeconds: number, typ = 'JWT'): Promise<string> {
@@ -223,8 +235,14 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async verifyOwn(token: string, audience: string, typ: string, retried = false): Promise<JWTPayload | null> {
+    const cacheKey = `${typ} ${audience} ${token}`;
+    const hit = this.verified.get(cacheKey);
+    if (hit && hit.until > Date.now()) return hit.payload;
+    const generation = this.keyGeneration;
     try {
       const { payload } = await jwtVerify(token, this.localJwks, { algorithms: [ALG], issuer: this.issuer, audience, typ });
+      if (this.verified.size >= VERIFIED_MAX) this.verified.clear();
+      if (generation === this.keyGeneration) this.verified.set(cacheKey, { payload, until: Math.min((payload.exp ?? 0) * 1000, Date.now() + 60_000) });
       return payload;
     } catch (err) {
       // A key rotated in by another instance whose message has not arrived yet: reload, once,
