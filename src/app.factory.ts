@@ -4,8 +4,11 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyInstance } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
-import { ApiExceptionFilter } from './common/errors/api-exception.filter';
+import { ApiExceptionFilter, replyWithError } from './common/errors/api-exception.filter';
 import { DECISION_MEDIA_TYPE } from './common/media-types';
+
+/** Re-exported for callers that build requests (tests, tools). */
+export { DECISION_MEDIA_TYPE };
 import { CatalogValidationPipe } from './common/validation.pipe';
 import type { AppConfig } from './config/config';
 import { instrumentRequestLog, requestIdOf } from './observability/logging';
@@ -55,6 +58,12 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
     },
   });
   app.useGlobalFilters(new ApiExceptionFilter(config.bodyLimitBytes));
+  // Errors raised by Fastify itself before a route runs (bad JSON, media type, body size) do not
+  // reach Nest's filters: answer them from the same catalog. Fastify binds a route to the error
+  // handler in place when the route is added, so Nest's own (set at init, after the routes) would
+  // only replace ours with a warning: keep ours.
+  adapter.getInstance().setErrorHandler((err, req, reply) => replyWithError(err, req, reply, config.bodyLimitBytes));
+  adapter.setErrorHandler = () => adapter.getInstance();
   app.useGlobalPipes(new CatalogValidationPipe());
 
   // Every answer names its request id, so an SP can quote it to operations.

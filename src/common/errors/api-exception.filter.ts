@@ -50,27 +50,31 @@ export function toApiError(err: unknown, req: { method?: string; url?: string; i
   return new ApiError('REQ_1000007', { requestId: String(req.id ?? '') });
 }
 
+const logger = new Logger('Errors');
+
+/** Answers any error with its catalog body (and RFC 6749's fields on token-endpoint errors). */
+export function replyWithError(err: unknown, req: FastifyRequest, reply: FastifyReply, bodyLimit: number): void {
+  const apiError = toApiError(err, req, bodyLimit);
+  if (apiError.status >= 500) {
+    // Logged with the request id; the caller sees only the catalog body, never the stack.
+    logger.error({ err, requestId: req.id, code: apiError.code }, 'request failed');
+  }
+  if (reply.sent) return;
+  const extra = apiError.oauth ? { error: apiError.oauth.error, error_description: apiError.body.desc.en } : {};
+  void reply
+    .status(apiError.status)
+    .headers({ ...apiError.headers, 'cache-control': 'no-store' })
+    .type('application/json; charset=utf-8')
+    .send({ ...extra, ...apiError.body });
+}
+
+/** Errors thrown by controllers, guards and pipes. */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Errors');
-
   constructor(private readonly bodyLimit: number) {}
 
   catch(err: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const reply = ctx.getResponse<FastifyReply>();
-    const req = ctx.getRequest<FastifyRequest>();
-    const apiError = toApiError(err, req, this.bodyLimit);
-    if (apiError.status >= 500) {
-      // Logged with the request id; the caller sees only the catalog body, never the stack.
-      this.logger.error({ err, requestId: req.id, code: apiError.code }, 'request failed');
-    }
-    if (reply.sent) return;
-    const extra = apiError.oauth ? { error: apiError.oauth.error, error_description: apiError.body.desc.en } : {};
-    void reply
-      .status(apiError.status)
-      .headers({ ...apiError.headers, 'cache-control': 'no-store' })
-      .type('application/json; charset=utf-8')
-      .send({ ...extra, ...apiError.body });
+    replyWithError(err, ctx.getRequest<FastifyRequest>(), ctx.getResponse<FastifyReply>(), this.bodyLimit);
   }
 }
