@@ -5,6 +5,7 @@ import { DeviceRegistry } from './device-registry.service';
 import { OutboxRelay } from './outbox-relay.service';
 import { PROVIDERS } from './providers/push-providers';
 import { PushProcessor } from './push.processor';
+import { QueueBoard } from './queue-board';
 import { CALLBACK_QUEUE, PUSH_QUEUE, queuePrefix } from './queues';
 import { SseController } from './sse/sse.controller';
 import { SseHub } from './sse/sse-hub.service';
@@ -31,7 +32,7 @@ export class NotificationsModule {
         BullModule.registerQueue({ name: PUSH_QUEUE }, { name: CALLBACK_QUEUE }),
       ],
       controllers: [SseController],
-      providers: [OutboxRelay, DeviceRegistry, SseHub, ...PROVIDERS, ...processors],
+      providers: [OutboxRelay, DeviceRegistry, SseHub, QueueBoard, ...PROVIDERS, ...processors],
       exports: [BullModule, OutboxRelay, DeviceRegistry, SseHub],
     };
   }

@@ -236,3 +236,36 @@ describe('push notifications: outbox → BullMQ → FCM, APNs, SSE', () => {
     });
   });
 });
+
+describe('Bull Board at /admin/queues', () => {
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startGateway();
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('answers SEC_1000001 without a token and SEC_1000007 for a user token', async () => {
+    expectCatalogError(await http(`${gw.url}/admin/queues`), 401, 'SEC_1000001');
+    expectCatalogError(await http(`${gw.url}/admin/queues/api/queues`), 401, 'SEC_1000001');
+    const user = await createUser(gw);
+    const token = await userToken(gw, user.id);
+    expectCatalogError(await http(`${gw.url}/admin/queues/api/queues`, { headers: { authorization: `Bearer ${token}` } }), 403, 'SEC_1000007');
+  });
+
+  it('shows both queues to an admin (Bearer), and lets a browser in with a one-time query token turned into a cookie', async () => {
+    const { adminToken } = await import('../support/clients');
+    const token = await adminToken(gw);
+    const api = await http(`${gw.url}/admin/queues/api/queues`, { headers: { authorization: `Bearer ${token}` } });
+    expect(api.status).toBe(200);
+    expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['push-notifications', 'sp-callbacks']);
+    const entry = await fetch(`${gw.url}/admin/queues?access_token=${token}`, { redirect: 'manual' });
+    expect(entry.status).toBe(303);
+    expect(entry.headers.get('location')).toBe('/admin/queues');
+    const cookie = entry.headers.get('set-cookie')!.split(';')[0];
+    const page = await http(`${gw.url}/admin/queues`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+  });
+});
