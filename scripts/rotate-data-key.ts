@@ -3,9 +3,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { KEY_MATERIAL } from '../src/common/core.module';
-import { APP_CONFIG, AppConfig } from '../src/config/config';
+import { APP_CONFIG, AppConfig, ConfigError, loadConfig } from '../src/config/config';
 import { dataSourceOptions } from '../src/database/database.options';
-import { configOrExit } from '../src/main';
 import { KeyRotationService, RotationReport, RotationResult } from '../src/privacy/key-rotation.service';
 import { startEmbeddedPostgres } from '../src/runtime/embedded-postgres';
 import { resolveKeyMaterial } from '../src/security/key-material';
@@ -44,7 +43,14 @@ export async function rotateDataKeys(config: AppConfig, embedded = false): Promi
  * under an older key: the old key can then leave DATA_KEYS.
  */
 async function main(): Promise<void> {
-  const config = configOrExit();
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`muwafaqa: configuration error: ${err.message}\n`);
+    process.exit(1);
+  }
   const embedded = !config.databaseUrl ? await startEmbeddedPostgres(config.dataDir) : undefined;
   if (embedded) config.databaseUrl = embedded.url;
   try {
