@@ -149,6 +149,14 @@ export class SpClient {
   status(spTransactionID: string, opts?: SignedCallOptions) {
     return this.post('/api/v1/consent/transaction/status', { spTransactionID, spId: this.creds.clientId }, opts);
   }
+
+  validate(body: unknown, opts?: SignedCallOptions) {
+    return this.post('/api/v1/consent/transaction/validate', body, opts);
+  }
+
+  cancel(spTransactionID: string, opts?: SignedCallOptions) {
+    return this.post('/api/v1/consent/transaction/cancel', { spTransactionID, spId: this.creds.clientId }, opts);
+  }
 }
 
 /** A complete, valid send body for `user`, as in the seed's sample. */
