@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuditedRead } from '../privacy/access-audit';
 import { Authenticated } from '../security/authenticated.decorator';
 import { CountTransactionsQuery, ListServiceProvidersQuery, SearchTransactionsQuery, ServiceProviderViewDto, StatusCountsDto, TransactionPageDto, UpdateServiceProviderDto } from './ops-dto';
 import { OpsServiceProvidersService } from './ops-service-providers.service';
@@ -14,6 +15,7 @@ export class OpsTransactionsController {
   @Get()
   @ApiOperation({ summary: 'Search transactions (status, SP, ids, time range), newest first, cursor-paged' })
   @ApiOkResponse({ type: TransactionPageDto })
+  @AuditedRead('transaction', 'uaePassTransactionID')
   search(@Query() query: SearchTransactionsQuery) {
     return this.transactions.search(query);
   }
@@ -27,6 +29,7 @@ export class OpsTransactionsController {
 
   @Get(':uaePassTransactionID')
   @ApiOperation({ summary: 'One transaction: documents, event history, notification and callback attempts, outbox rows' })
+  @AuditedRead('transaction', 'uaePassTransactionID')
   get(@Param('uaePassTransactionID') id: string) {
     return this.transactions.get(id);
   }
