@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ListServiceProvidersQuery, SearchTransactionsQuery } from '../admin/ops-dto';
@@ -88,6 +88,7 @@ export class OpsPagesController {
   }
 
   @Post('sps/:clientId/rotate')
+  @HttpCode(200)
   @OpsAccess('admin')
   rotate(@CurrentOps() s: OpsSession, @PageLang() lang: Lang, @Param('clientId') clientId: string) {
     return this.pages.rotate(s, lang, clientId);
@@ -99,6 +100,7 @@ export class OpsPagesController {
   }
 
   @Post('jobs/:queue/:jobId/retry')
+  @HttpCode(200)
   @OpsAccess('operator')
   retryJob(@CurrentOps() s: OpsSession, @PageLang() lang: Lang, @Param('queue') queue: string, @Param('jobId') jobId: string) {
     return this.pages.retryJob(s, lang, queue, jobId);

@@ -71,7 +71,7 @@ export class OpsConsoleService {
   /** Remembers the operator's language and goes back to the overview. */
   chooseLanguage(lang: string, reply: FastifyReply): void {
     this.sessions.setCookie(reply, LANG_COOKIE, lang === 'ar' ? 'ar' : 'en', 365 * 86400, false);
-    void reply.redirect('/ops/', 303);
+    void reply.redirect('/ops', 303);
   }
 
   signedOut(lang: Lang): string {

@@ -1,12 +1,11 @@
-import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyRequest } from 'fastify';
+import { parseCookies } from './ops-session.store';
 
 export type Lang = 'en' | 'ar';
 
 /** Reads the language cookie (a preference, not a secret: unsigned). */
 export function langOf(req: FastifyRequest): Lang {
-  const header = req.headers.cookie;
-  return header && fastifyCookie.parse(header).mwq_ops_lang === 'ar' ? 'ar' : 'en';
+  return parseCookies(req.headers.cookie).mwq_ops_lang === 'ar' ? 'ar' : 'en';
 }
 
 const en = {

@@ -99,7 +99,7 @@ export class OpsOidcService {
     const session = await this.sessions.create(outcome.identity);
     this.sessions.setCookie(reply, SESSION_COOKIE, session.id, this.config.opsSessionTtlSeconds);
     this.log.log({ msg: 'ops console sign-in', sub: session.sub, role: session.role });
-    void reply.header('cache-control', 'no-store').redirect('/ops/', 303);
+    void reply.header('cache-control', 'no-store').redirect('/ops', 303);
   }
 
   async logout(session: OpsSession, reply: FastifyReply): Promise<void> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { fastifyCookie, sign, unsign } from '@fastify/cookie';
+import { sign, unsign } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KEY_MATERIAL, REDIS, redisKey } from '../common/core.module';
 import type { RedisClient } from '../common/redis';
@@ -31,6 +31,16 @@ export const SESSION_COOKIE = 'mwq_ops';
 export const LOGIN_COOKIE = 'mwq_ops_login';
 export const LANG_COOKIE = 'mwq_ops_lang';
 const LOGIN_TTL_SECONDS = 600;
+
+/** Cookie header as name → value (our values are base64url and '.', never encoded). */
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i).trim()] ??= decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return out;
+}
 
 export function randomToken(): string {
   return randomBytes(32).toString('base64url');
@@ -91,31 +101,23 @@ export class OpsSessionStore {
 
   /** The unsigned value of a signed cookie, or null when missing or its signature is wrong. */
   readCookie(req: FastifyRequest, name: string): string | null {
-    const header = req.headers.cookie;
-    if (!header) return null;
-    const value = fastifyCookie.parse(header)[name];
+    const value = parseCookies(req.headers.cookie)[name];
     if (!value) return null;
     const result = unsign(value, this.secret);
     return result.valid && result.value ? result.value : null;
   }
 
-  /** Reads an unsigned preference cookie (the language). */
-  readPlainCookie(req: FastifyRequest, name: string): string | null {
-    return req.headers.cookie ? (fastifyCookie.parse(req.headers.cookie)[name] ?? null) : null;
-  }
-
   setCookie(reply: FastifyReply, name: string, value: string, maxAgeSeconds: number, signed = true): void {
-    this.appendCookie(
-      reply,
-      fastifyCookie.serialize(name, signed ? sign(value, this.secret) : value, {
-        path: '/ops',
-        httpOnly: true,
-        sameSite: 'lax',
-        // Browsers drop Secure cookies on plain http; tests run the gateway on http://127.0.0.1.
-        secure: this.config.nodeEnv !== 'test',
-        maxAge: maxAgeSeconds,
-      }),
-    );
+    const attributes = [
+      `${name}=${encodeURIComponent(signed ? sign(value, this.secret) : value)}`,
+      `Max-Age=${maxAgeSeconds}`,
+      'Path=/ops',
+      'HttpOnly',
+      'SameSite=Lax',
+    ];
+    // Browsers drop Secure cookies on plain http; tests run the gateway on http://127.0.0.1.
+    if (this.config.nodeEnv !== 'test') attributes.push('Secure');
+    this.appendCookie(reply, attributes.join('; '));
   }
 
   clearCookie(reply: FastifyReply, name: string): void {

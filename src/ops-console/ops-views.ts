@@ -33,7 +33,7 @@ export function layout(ctx: PageContext, title: string, body: string, opts: { re
   const t = TEXT[ctx.lang];
   const s = ctx.session;
   const nav = s
-    ? `<nav><a href="/ops/">${t.overview}</a><a href="/ops/transactions">${t.transactions}</a><a href="/ops/sps">${t.sps}</a><a href="/ops/jobs">${t.failedJobs}</a></nav>
+    ? `<nav><a href="/ops">${t.overview}</a><a href="/ops/transactions">${t.transactions}</a><a href="/ops/sps">${t.sps}</a><a href="/ops/jobs">${t.failedJobs}</a></nav>
 <span id="who">${esc(s.name)} · ${t.role}: <strong id="role">${esc(s.role)}</strong></span>
 <a href="/ops/lang/${ctx.lang === 'ar' ? 'en' : 'ar'}" lang="${ctx.lang === 'ar' ? 'en' : 'ar'}">${t.otherLang}</a>
 <form method="post" action="/ops/logout"><input type="hidden" name="_csrf" value="${esc(s.csrf)}"><button type="submit" id="logout">${t.signOut}</button></form>`
@@ -268,7 +268,7 @@ export function jobsPage(ctx: PageContext, jobs: FailedJobView[], notice?: strin
 
 export function errorPage(ctx: PageContext, status: number, body: ErrorBody): string {
   const t = TEXT[ctx.lang];
-  const signIn = status === 401 || body.code === 'OPS_1000004' ? `<p><a class="button" href="/ops/login">${t.signIn}</a></p>` : `<p><a href="/ops/">${t.back}</a></p>`;
+  const signIn = status === 401 || body.code === 'OPS_1000004' ? `<p><a class="button" href="/ops/login">${t.signIn}</a></p>` : `<p><a href="/ops">${t.back}</a></p>`;
   // Both languages, as every catalog answer: the operator's first, the other beneath.
   const [first, second] = ctx.lang === 'ar' ? [body.desc.ar, body.desc.en] : [body.desc.en, body.desc.ar];
   return layout(

@@ -31,7 +31,7 @@ export const OPS_ACCOUNTS: Record<'operator' | 'viewer' | 'admin', FakeOidcAccou
  */
 export async function startFakeOidc(redirectUri: string, accounts: Record<string, FakeOidcAccount> = OPS_ACCOUNTS): Promise<FakeOidc> {
   const options = { client: { id: OPS_CLIENT_ID, secret: OPS_CLIENT_SECRET, redirectUri }, accounts };
-  const child: ChildProcess = spawn(process.execPath, ['--no-warnings', join(__dirname, 'fake-oidc.mjs'), JSON.stringify(options)], {
+  const child: ChildProcess = spawn(process.execPath, ['--no-warnings', join(__dirname, 'fake-oidc-server.mjs'), JSON.stringify(options)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

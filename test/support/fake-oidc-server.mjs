@@ -1,5 +1,5 @@
 // A real OpenID provider (oidc-provider) on loopback for the ops-console tests.
-// Run with plain `node` (oidc-provider is ESM only): node fake-oidc.mjs '<json options>'.
+// Run with plain `node` (oidc-provider is ESM only): node fake-oidc-server.mjs '<json options>'.
 // Prints `READY <issuer>` on stdout once listening. Options: { client: {id, secret, redirectUri},
 // accounts: { <login>: { password, name, email, groups } } }.
 import Provider from 'oidc-provider';
