@@ -1,0 +1,183 @@
+import { CALLBACK_STATUSES, ConsentStatus, isLegalPath } from './consent-state-machine';
+import { CALLBACK_QUEUE, PUSH_QUEUE } from '../notifications/queues';
+
+/**
+ * Invariants that must hold whatever failed (Redis, Postgres, a killed worker or server).
+ * Used by `npm run check:consistency` (operators) and the reliability suite (tests), so both
+ * judge the data the same way. Read-only: it never repairs anything.
+ */
+
+/** A pg Pool/Client (answers `{ rows }`) or a TypeORM DataSource (answers the rows). */
+export interface SqlRunner {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
+/** The few Redis commands the check needs (ioredis Redis or Cluster). */
+export interface JobStore {
+  exists(...keys: string[]): Promise<number>;
+}
+
+export type ProblemKind =
+  | 'status-differs-from-last-event'
+  | 'no-events'
+  | 'illegal-event-chain'
+  | 'broken-event-link'
+  | 'no-documents'
+  | 'no-push-outbox-row'
+  | 'no-callback-outbox-row'
+  | 'dispatched-without-job-or-record'
+  | 'outbox-row-stuck-pending';
+
+export interface ConsistencyProblem {
+  kind: ProblemKind;
+  transactionId: string;
+  outboxId?: string;
+  detail: string;
+}
+
+export interface ConsistencyReport {
+  ok: boolean;
+  checked: { transactions: number; events: number; outboxRows: number; jobsLookedUp: number };
+  problems: ConsistencyProblem[];
+}
+
+export interface ConsistencyOptions {
+  /** BullMQ key prefix (`queuePrefix(config)`, e.g. `{muwafaqa}`); with `jobs`, dispatched rows are looked up in Redis. */
+  queuePrefix?: string;
+  jobs?: JobStore;
+  /** A pending outbox row older than this is reported (the relay should have moved it). */
+  pendingOlderThanSeconds?: number;
+  /** Only transactions created at or after this time (a big database can be checked by window). */
+  since?: Date;
+}
+
+async function rows<T>(db: SqlRunner, sql: string, params: unknown[] = []): Promise<T[]> {
+  const result = (await db.query(sql, params)) as T[] | { rows: T[] };
+  return Array.isArray(result) ? result : result.rows;
+}
+
+interface ChainRow {
+  id: string;
+  status: ConsentStatus;
+  has_documents: boolean;
+  callback_url: string | null;
+  tos: ConsentStatus[] | null;
+  froms: (ConsentStatus | null)[] | null;
+}
+
+interface OutboxRow {
+  id: string;
+  topic: 'push' | 'callback';
+  transaction_id: string;
+  status: ConsentStatus | null;
+  dispatched: boolean;
+  age_seconds: number;
+  tx_status: ConsentStatus | null;
+  callback_url: string | null;
+  has_attempt: boolean;
+}
+
+export async function checkConsistency(db: SqlRunner, opts: ConsistencyOptions = {}): Promise<ConsistencyReport> {
+  const since = opts.since ?? new Date(0);
+  const problems: ConsistencyProblem[] = [];
+  const chains = await rows<ChainRow>(
+    db,
+    `SELECT t.id, t.status, sp.callback_url,
+            EXISTS (SELECT 1 FROM consent_documents d WHERE d.transaction_id = t.id) AS has_documents,
+            array_agg(e.to_status ORDER BY e.id) FILTER (WHERE e.id IS NOT NULL) AS tos,
+            array_agg(e.from_status ORDER BY e.id) FILTER (WHERE e.id IS NOT NULL) AS froms
+       FROM consent_transactions t
+       JOIN service_providers sp ON sp.client_id = t.sp_id
+       LEFT JOIN consent_events e ON e.transaction_id = t.id
+      WHERE t.created_at >= $1
+      GROUP BY t.id, t.status, sp.callback_url`,
+    [since],
+  );
+  const outbox = await rows<OutboxRow>(
+    db,
+    `SELECT o.id::text, o.topic, o.transaction_id, o.payload->>'status' AS status,
+            o.dispatched_at IS NOT NULL AS dispatched,
+            extract(epoch FROM now() - o.created_at)::float8 AS age_seconds,
+            t.status AS tx_status, sp.callback_url,
+            CASE o.topic
+              WHEN 'push' THEN EXISTS (SELECT 1 FROM notification_attempts a WHERE a.transaction_id = o.transaction_id)
+              ELSE EXISTS (SELECT 1 FROM callback_attempts a WHERE a.transaction_id = o.transaction_id AND a.status = o.payload->>'status')
+            END AS has_attempt
+       FROM outbox o
+       LEFT JOIN consent_transactions t ON t.id = o.transaction_id
+       LEFT JOIN service_providers sp ON sp.client_id = t.sp_id
+      WHERE o.created_at >= $1`,
+    [since],
+  );
+
+  const pushRows = new Set(outbox.filter((o) => o.topic === 'push').map((o) => o.transaction_id));
+  const callbackRows = new Set(outbox.filter((o) => o.topic === 'callback').map((o) => `${o.transaction_id}/${o.status}`));
+  let events = 0;
+  for (const c of chains) {
+    const tos = c.tos ?? [];
+    const froms = c.froms ?? [];
+    events += tos.length;
+    if (tos.length === 0) {
+      problems.push({ kind: 'no-events', transactionId: c.id, detail: `status ${c.status} but no event` });
+    } else {
+      if (tos[tos.length - 1] !== c.status) {
+        problems.push({ kind: 'status-differs-from-last-event', transactionId: c.id, detail: `status ${c.status}, last event → ${tos[tos.length - 1]}` });
+      }
+      if (!isLegalPath(tos)) problems.push({ kind: 'illegal-event-chain', transactionId: c.id, detail: tos.join(' → ') });
+      // Each event's from_status is the previous event's to_status (the first has none).
+      const linked = froms.every((from, i) => (i === 0 ? from === null : from === tos[i - 1]));
+      if (!linked) problems.push({ kind: 'broken-event-link', transactionId: c.id, detail: froms.map((f, i) => `${f ?? '∅'}→${tos[i]}`).join(', ') });
+    }
+    // send writes transaction, documents, event and push outbox row in one statement: all or nothing.
+    if (!c.has_documents) problems.push({ kind: 'no-documents', transactionId: c.id, detail: 'transaction without documents' });
+    if (!pushRows.has(c.id)) problems.push({ kind: 'no-push-outbox-row', transactionId: c.id, detail: 'transaction without its push outbox row' });
+    for (const to of tos) {
+      if (CALLBACK_STATUSES.includes(to) && !callbackRows.has(`${c.id}/${to}`)) {
+        problems.push({ kind: 'no-callback-outbox-row', transactionId: c.id, detail: `event → ${to} without its callback outbox row` });
+      }
+    }
+  }
+
+  const limit = opts.pendingOlderThanSeconds ?? 60;
+  const dispatched: OutboxRow[] = [];
+  for (const o of outbox) {
+    if (!o.dispatched) {
+      if (o.age_seconds > limit) {
+        problems.push({ kind: 'outbox-row-stuck-pending', transactionId: o.transaction_id, outboxId: o.id, detail: `${o.topic} row pending for ${Math.round(o.age_seconds)} s` });
+      }
+    } else if (!o.has_attempt && !nothingToDeliver(o)) {
+      dispatched.push(o);
+    }
+  }
+  // A dispatched row without any delivery record must still have its job (waiting, delayed, active…).
+  let jobsLookedUp = 0;
+  if (opts.jobs && opts.queuePrefix !== undefined) {
+    for (const o of dispatched) {
+      const queue = o.topic === 'push' ? PUSH_QUEUE : CALLBACK_QUEUE;
+      jobsLookedUp++;
+      if ((await opts.jobs.exists(`${opts.queuePrefix}:${queue}:outbox-${o.id}`)) === 0) {
+        problems.push({ kind: 'dispatched-without-job-or-record', transactionId: o.transaction_id, outboxId: o.id, detail: `${o.topic} row dispatched, no job outbox-${o.id} in ${queue} and no attempt recorded` });
+      }
+    }
+  }
+  return {
+    ok: problems.length === 0,
+    checked: { transactions: chains.length, events, outboxRows: outbox.length, jobsLookedUp },
+    problems,
+  };
+}
+
+/** Rows whose job rightly ends without an attempt record. */
+function nothingToDeliver(o: OutboxRow): boolean {
+  // A push for a request already decided, cancelled or expired is skipped by the worker.
+  if (o.topic === 'push') return o.tx_status !== null && o.tx_status !== 'TRIGGERED';
+  // An SP without a callback URL polls instead.
+  return o.callback_url === null;
+}
+
+/** The report as lines a person reads (the script prints it). */
+export function describeReport(report: ConsistencyReport): string {
+  const head = `checked ${report.checked.transactions} transactions, ${report.checked.events} events, ${report.checked.outboxRows} outbox rows, ${report.checked.jobsLookedUp} jobs looked up`;
+  if (report.ok) return `${head}\nconsistent: no problem found`;
+  return [head, `${report.problems.length} problem(s):`, ...report.problems.map((p) => `- ${p.kind} tx=${p.transactionId}${p.outboxId ? ` outbox=${p.outboxId}` : ''}: ${p.detail}`)].join('\n');
+}
