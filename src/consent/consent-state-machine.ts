@@ -28,6 +28,12 @@ export function sourcesOf(to: ConsentStatus): ConsentStatus[] {
   return CONSENT_STATUSES.filter((from) => canTransition(from, to));
 }
 
+/**
+ * The status an SP reads, in SQL over a consent_transactions row: a pending request past its
+ * expiry is EXPIRED even before the sweeper records it, so status, repeat sends and cancel agree.
+ */
+export const EFFECTIVE_STATUS_SQL = `CASE WHEN status = 'TRIGGERED' AND expires_at <= now() THEN 'EXPIRED' ELSE status END`;
+
 export function isPending(status: ConsentStatus): boolean {
   return status === 'TRIGGERED';
 }

@@ -59,8 +59,9 @@ export class ConsentTransitions {
                 decided_at = CASE WHEN $2 IN ('ACCEPTED','REJECTED') THEN now() ELSE t.decided_at END
            FROM (SELECT id, status FROM consent_transactions WHERE id = $1 FOR UPDATE) old
           WHERE t.id = old.id AND old.status = ANY($3::text[])
-            -- a pending request past its expiry may only expire (or be cancelled by its SP)
-            AND (old.status <> 'TRIGGERED' OR t.expires_at > now() OR $2 IN ('EXPIRED','CANCELLED','INIT_FAILED'))
+            -- a pending request past its expiry already reads as EXPIRED on the status route,
+            -- so EXPIRED is the only move left to it (no late decision, cancel or INIT_FAILED)
+            AND (old.status <> 'TRIGGERED' OR t.expires_at > now() OR $2 = 'EXPIRED')
           RETURNING t.id, t.sp_id, t.sp_transaction_id, old.status AS from_status
        ), event AS (
          INSERT INTO consent_events (transaction_id, from_status, to_status, actor, detail)

@@ -7,7 +7,7 @@ import { ApiError } from '../common/errors/api-error';
 import type { KeyMaterial } from '../security/key-material';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
 import { UserDirectory } from '../users/user-directory.service';
-import { ConsentStatus, isPending } from './consent-state-machine';
+import { ConsentStatus, EFFECTIVE_STATUS_SQL, isPending } from './consent-state-machine';
 import { SendConsentDto, SendConsentResponseDto } from './dto/send-consent.dto';
 import { normalizeIdentifier } from './identifier-rules';
 import { OutboxSignal } from './outbox-signal';
@@ -143,8 +143,9 @@ export class SendConsentService {
 
   /** A repeat of a pending transaction is CONS_1000001; of a decided one, CONS_1000011. */
   private async throwExisting(spId: string, spTransactionId: string, onlyIfExists = false): Promise<void> {
+    // An overdue pending one is answered as EXPIRED, as the status route reads it.
     const rows: { status: ConsentStatus }[] = await this.db.query(
-      `SELECT status FROM consent_transactions WHERE sp_id = $1 AND sp_transaction_id = $2`,
+      `SELECT ${EFFECTIVE_STATUS_SQL} AS status FROM consent_transactions WHERE sp_id = $1 AND sp_transaction_id = $2`,
       [spId, spTransactionId],
     );
     const existing = rows[0];

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiError } from '../common/errors/api-error';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
-import { ConsentStatus } from './consent-state-machine';
+import { ConsentStatus, EFFECTIVE_STATUS_SQL, isPending } from './consent-state-machine';
 import { ConsentTransitions } from './consent-transitions.service';
 import { TransactionRefDto, TransactionStatusResponseDto } from './dto/send-consent.dto';
 import { assertCallerIsSp } from './send-consent.service';
@@ -26,14 +26,15 @@ export class TransactionStatusService {
   async cancel(caller: SpProfile, dto: TransactionRefDto): Promise<TransactionStatusResponseDto> {
     await assertCallerIsSp(this.sps, caller, dto.spId);
     const tx = await this.find(caller.clientId, dto.spTransactionID);
+    // Decided, or overdue (which the status route already answers as EXPIRED): name that status.
+    if (!isPending(tx.status)) throw new ApiError('CONS_1000011', { spTransactionID: dto.spTransactionID, status: tx.status });
     await this.transitions.transition(tx.id, 'CANCELLED', `sp:${caller.clientId}`);
     return { uaePassTransactionID: tx.id, spTransactionID: dto.spTransactionID, status: 'CANCELLED' };
   }
 
   private async find(spId: string, spTransactionId: string): Promise<{ id: string; status: ConsentStatus }> {
-    // A pending transaction past its expiry reads as EXPIRED even before the sweeper records it.
     const rows: { id: string; status: ConsentStatus }[] = await this.db.query(
-      `SELECT id, CASE WHEN status = 'TRIGGERED' AND expires_at <= now() THEN 'EXPIRED' ELSE status END AS status
+      `SELECT id, ${EFFECTIVE_STATUS_SQL} AS status
          FROM consent_transactions WHERE sp_id = $1 AND sp_transaction_id = $2`,
       [spId, spTransactionId],
     );
