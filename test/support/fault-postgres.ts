@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +16,9 @@ export interface PostgresCluster {
   url(database?: string): string;
   createDatabase(name: string): Promise<string>;
   /** `pg_ctl stop -m fast`: every connection is cut, as in a crash of the database host. */
-  stop(): void;
-  start(): void;
-  destroy(): void;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  destroy(): Promise<void>;
 }
 
 function binDir(): string {
@@ -34,9 +35,11 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   chmodSync(dir, 0o777);
   const data = join(dir, 'data');
   const asRoot = userInfo().uid === 0;
-  const run = (cmd: string, args: string[]) =>
-    execFileSync(asRoot ? 'runuser' : join(bin, cmd), asRoot ? ['-u', 'postgres', '--', join(bin, cmd), ...args] : args, { stdio: 'pipe', timeout: 60_000 });
-  run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  const file = (cmd: string) => (asRoot ? 'runuser' : join(bin, cmd));
+  const argv = (cmd: string, args: string[]) => (asRoot ? ['-u', 'postgres', '--', join(bin, cmd), ...args] : args);
+  // Asynchronous, so the gateway under test (same process) keeps serving while the database stops.
+  const run = async (cmd: string, args: string[]) => void (await promisify(execFile)(file(cmd), argv(cmd, args), { timeout: 60_000 }));
+  execFileSync(file('initdb'), argv('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']), { stdio: 'pipe', timeout: 60_000 });
   // fsync off: the data only has to survive a clean stop, and the 2 shared cores thank us.
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100`;
   const cluster: PostgresCluster = {
@@ -49,21 +52,21 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       await c.end();
       return cluster.url(name);
     },
-    stop() {
-      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    async stop() {
+      await run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
     },
-    start() {
-      run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
+    async start() {
+      await run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
     },
-    destroy() {
+    async destroy() {
       try {
-        cluster.stop();
+        await cluster.stop();
       } catch {
         /* already stopped */
       }
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  cluster.start();
+  await cluster.start();
   return cluster;
 }
