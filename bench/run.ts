@@ -9,7 +9,8 @@
  *
  * Every request is built and signed before the clock starts; autocannon only picks the next one.
  * Options: --duration S (10), --rows N (1000000), --connections 16,64, --keep-db,
- * --only framework,status,send,pgbench (e.g. to profile one route with BENCH_NODE_ARGS=--cpu-prof).
+ * --only framework,status,send,pgbench (e.g. to profile one route with BENCH_NODE_ARGS=--cpu-prof),
+ * --instances N --workers M (run the gateway as `npm run start:cluster` does).
  * See docs/benchmark.md.
  */
 import autocannon from 'autocannon';
@@ -42,22 +43,28 @@ interface Options {
   rows: number;
   connections: number[];
   keepDb: boolean;
+  /** API processes (1: a single `dist/src/main.js`; more: `start:cluster`). */
+  instances: number;
+  /** Separate queue-worker processes (0: workers run inside the API process). */
+  workers: number;
   /** Measurements to run (default all): framework, status, send, pgbench. */
   only: Set<string>;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { duration: 10, rows: 1_000_000, connections: [16, 64], keepDb: false, only: new Set(['framework', 'status', 'send', 'pgbench']) };
+  const opts: Options = { duration: 10, rows: 1_000_000, connections: [16, 64], keepDb: false, instances: 1, workers: 0, only: new Set(['framework', 'status', 'send', 'pgbench']) };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--duration') opts.duration = Number(argv[++i]);
     else if (a === '--rows') opts.rows = Number(argv[++i]);
     else if (a === '--connections') opts.connections = argv[++i].split(',').map(Number);
     else if (a === '--keep-db') opts.keepDb = true;
+    else if (a === '--instances') opts.instances = Number(argv[++i]);
+    else if (a === '--workers') opts.workers = Number(argv[++i]);
     else if (a === '--only') opts.only = new Set(argv[++i].split(','));
     else throw new Error(`unknown option ${a}`);
   }
-  if (!(opts.duration > 0) || !(opts.rows > 0) || opts.connections.some((c) => !(c > 0))) throw new Error('bad options');
+  if (!(opts.instances >= 1) || !(opts.workers >= 0) || !(opts.duration > 0) || !(opts.rows > 0) || opts.connections.some((c) => !(c > 0))) throw new Error('bad options');
   return opts;
 }
 
@@ -195,7 +202,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mwq-bench-'));
   const startedAt = new Date();
 
-  log(`database ${dbName}, redis prefix ${prefix}, ${opts.duration}s per measurement, connections ${opts.connections.join('/')}`);
+  log(`database ${dbName}, redis prefix ${prefix}, ${opts.duration}s per measurement, connections ${opts.connections.join('/')}, ${opts.instances} API process(es), ${opts.workers ? `${opts.workers} worker process(es)` : 'workers in process'}`);
   const databaseUrl = await recreateDatabase(adminPg, dbName);
   const probe: NotificationProbe = await startNotificationProbe();
   const port = await freePort();
@@ -216,6 +223,7 @@ async function main(): Promise<void> {
       ...probe.gatewayEnv,
     },
     root,
+    opts.instances > 1 || opts.workers > 0 ? { instances: opts.instances, workers: opts.workers } : undefined,
   );
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();

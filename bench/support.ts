@@ -55,13 +55,22 @@ export interface GatewayProcess {
 
 /**
  * Runs the built server (`dist/src/main.js`) as a child process, as production would, and waits
- * for its "listening" line. Its stderr is passed through so a failed boot is visible.
+ * for its "listening" line; with `cluster`, runs `dist/scripts/start-cluster.js` instead (N API
+ * processes on the one port, M worker processes) and waits for all of them. Its stderr is passed
+ * through so a failed boot is visible.
  */
-export async function startGatewayProcess(env: Record<string, string>, root = process.cwd()): Promise<GatewayProcess> {
+export async function startGatewayProcess(
+  env: Record<string, string>,
+  root = process.cwd(),
+  cluster?: { instances: number; workers: number },
+): Promise<GatewayProcess> {
   const port = Number(env.PORT);
+  const entry = cluster ? join(root, 'dist/scripts/start-cluster.js') : join(root, 'dist/src/main.js');
+  const args = cluster ? ['--instances', String(cluster.instances), '--workers', String(cluster.workers)] : [];
+  const ready = cluster ? 'muwafaqa-cluster: ' + cluster.instances + ' API instance' : 'muwafaqa: listening';
   // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the gateway under load.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/src/main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, entry, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -70,7 +79,7 @@ export async function startGatewayProcess(env: Record<string, string>, root = pr
     const timer = setTimeout(() => reject(new Error(`gateway did not start within 60 s:\n${out}`)), 60_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes('muwafaqa: listening')) {
+      if (out.includes(ready)) {
         clearTimeout(timer);
         resolve();
       }
