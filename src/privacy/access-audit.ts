@@ -65,7 +65,6 @@ export function accessReasonOf(header: string | string[] | undefined): string | 
   if (header === undefined) return null;
   const value = (Array.isArray(header) ? header.join(', ') : header).trim();
   if (value === '') return null;
-  // eslint-disable-next-line no-control-regex
   if (value.length > MAX_REASON || /[\u0000-\u001f\u007f]/.test(value)) throw new ApiError('PRV_1000001', { max: MAX_REASON });
   return value;
 }

@@ -10,6 +10,7 @@ export const RETENTION_SCHEDULER_ID = 'privacy-retention-sweep';
 
 /** Statuses whose retention is RETENTION_ACCEPTED_DAYS: consent was given, so it is the SP's proof. */
 const ACCEPTED_LIKE: readonly ConsentStatus[] = ['ACCEPTED', 'REVOKED'];
+const ACCEPTED_LIKE_SQL = `(${ACCEPTED_LIKE.map((s) => `'${s}'`).join(',')})`;
 
 /** What anonymising removes, for the preview and the docs. */
 export const ANONYMISED_FIELDS = [
@@ -53,8 +54,8 @@ export class RetentionService {
 
   /** SQL condition of a due transaction; $1 and $2 are the two periods in days. */
   private static readonly DUE = `anonymised_at IS NULL AND status <> 'TRIGGERED' AND (
-      (status IN ('ACCEPTED','REVOKED') AND updated_at < now() - make_interval(days => $2::int))
-   OR (status NOT IN ('ACCEPTED','REVOKED') AND updated_at < now() - make_interval(days => $1::int)))`;
+      (status IN ${ACCEPTED_LIKE_SQL} AND updated_at < now() - make_interval(days => $2::int))
+   OR (status NOT IN ${ACCEPTED_LIKE_SQL} AND updated_at < now() - make_interval(days => $1::int)))`;
 
   private periods(): [number, number] {
     return [this.config.retentionDays, this.config.retentionAcceptedDays];
@@ -67,7 +68,7 @@ export class RetentionService {
       >,
       this.db.query(
         `SELECT id, sp_id, sp_transaction_id, status, updated_at,
-                updated_at + make_interval(days => CASE WHEN status IN ('ACCEPTED','REVOKED') THEN $2::int ELSE $1::int END) AS due_since
+                updated_at + make_interval(days => CASE WHEN status IN ${ACCEPTED_LIKE_SQL} THEN $2::int ELSE $1::int END) AS due_since
            FROM consent_transactions WHERE ${RetentionService.DUE} ORDER BY updated_at LIMIT $3`,
         [...this.periods(), limit],
       ) as Promise<{ id: string; sp_id: string; sp_transaction_id: string; status: ConsentStatus; updated_at: Date; due_since: Date }[]>,
