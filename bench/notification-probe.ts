@@ -17,7 +17,7 @@ export interface NotificationProbe {
   /** Gives the bench user an FCM device, so each send fans out one push. */
   registerDevice(databaseUrl: string, userId: string): Promise<void>;
   reset(): void;
-  /** Waits (up to `deadlineMs`, or 2 s without progress) for the pushes of `sentAt`, then answers their latencies. */
+  /** Waits (up to `deadlineMs`, or 5 s without progress) for the pushes of `sentAt`, then answers their latencies. */
   latencies(sentAt: Map<string, number>, deadlineMs: number): Promise<{ sent: number; received: number; p50?: number; p99?: number; max?: number }>;
   close(): Promise<void>;
 }
@@ -97,7 +97,7 @@ export async function startNotificationProbe(): Promise<NotificationProbe> {
         if (got !== last) {
           last = got;
           stillSince = Date.now();
-        } else if (Date.now() - stillSince > 2000) break;
+        } else if (Date.now() - stillSince > 5000) break;
         await new Promise((r) => setTimeout(r, 100));
       }
       const lat: number[] = [];
