@@ -1,0 +1,61 @@
+/** Wire types of the UAE PASS-compatible SP API, as Muwafaqa answers them. */
+
+export type IdDocType = 'EMIRATES_ID' | 'PASSPORT' | 'GCC_NATIONAL_ID_CARDS';
+export type ConsentStatus = 'TRIGGERED' | 'ACCEPTED' | 'REJECTED' | 'INIT_FAILED' | 'EXPIRED' | 'CANCELLED' | 'REVOKED';
+
+export interface ConsentDocument {
+  name: string;
+  nameAr: string;
+  type: string;
+  typeAr: string;
+  metadata: { displayName: string; displayNameAr: string }[];
+  /** Muwafaqa extension: rejecting this document rejects the whole request. */
+  mustBeAccepted?: boolean;
+}
+
+/** The Send Consent Request body. `spId` defaults to the client's own id. */
+export interface SendConsentRequest {
+  identifier: string;
+  idDocType: IdDocType;
+  spTransactionID: string;
+  spId?: string;
+  requestedById?: string;
+  purpose?: string;
+  purposeAr?: string;
+  requestType?: 'spToSp' | 'peerToPeer';
+  requestor?: { name?: string; nameAr?: string; identifier?: string; idType?: IdDocType; additionalInfo?: Record<string, unknown> };
+  content: { documents: ConsentDocument[] };
+}
+
+export interface SendConsentResult {
+  uaePassTransactionID: string;
+  transactionStatus: 'TRIGGERED';
+  spTransactionID: string;
+}
+
+/** What validate answers: send's answer without an id, since nothing was written. */
+export interface ValidateConsentResult {
+  valid: true;
+  uaePassTransactionID: null;
+  transactionStatus: 'TRIGGERED';
+  spTransactionID: string;
+}
+
+export interface TransactionStatusResult {
+  uaePassTransactionID: string;
+  spTransactionID: string;
+  status: ConsentStatus;
+}
+
+/** What the gateway POSTs to the SP's callback URL. */
+export interface ConsentCallback {
+  spTransactionID: string;
+  status: ConsentStatus;
+  uaePassTransactionID: string;
+}
+
+/** The seed's error body. */
+export interface ErrorBody {
+  code: string;
+  desc: { ar: string; en: string };
+}
