@@ -37,7 +37,9 @@ export async function startNotificationProbe(): Promise<NotificationProbe> {
   const server: Server = createServer((req, res) => {
     void readBody(req).then((body) => {
       if (req.method === 'POST' && req.url === '/token') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `fake-${randomUUID()}`, expires_in: 3600, token_type: 'Bearer' }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ access_token: `fake-${randomUUID()}`, expires_in: 3600, token_type: 'Bearer' }));
         return;
       }
       const m = /^\/v1\/projects\/[^/]+\/messages:send$/.exec(req.url ?? '');
@@ -79,7 +81,11 @@ export async function startNotificationProbe(): Promise<NotificationProbe> {
       const db = new Client({ connectionString: databaseUrl });
       await db.connect();
       try {
-        await db.query(`INSERT INTO devices (id, user_id, platform, push_token, locale) VALUES ($1, $2, 'fcm', $3, 'en')`, [randomUUID(), userId, `bench-fcm-${randomUUID()}`]);
+        await db.query(`INSERT INTO devices (id, user_id, platform, push_token, locale) VALUES ($1, $2, 'fcm', $3, 'en')`, [
+          randomUUID(),
+          userId,
+          `bench-fcm-${randomUUID()}`,
+        ]);
       } finally {
         await db.end();
       }

@@ -82,7 +82,22 @@ export async function runPgbench(databaseUrl: string, script: string, clients: n
     const file = join(dir, 'send.sql');
     writeFileSync(file, script);
     const threads = Math.min(2, clients);
-    const args = ['-n', '-M', 'prepared', '-c', String(clients), '-j', String(threads), '-T', String(seconds), '-f', file, '-l', `--log-prefix=${join(dir, 'tx')}`, databaseUrl];
+    const args = [
+      '-n',
+      '-M',
+      'prepared',
+      '-c',
+      String(clients),
+      '-j',
+      String(threads),
+      '-T',
+      String(seconds),
+      '-f',
+      file,
+      '-l',
+      `--log-prefix=${join(dir, 'tx')}`,
+      databaseUrl,
+    ];
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
       const child = spawn(process.env.PGBENCH ?? '/usr/bin/pgbench', args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
@@ -112,7 +127,10 @@ export async function runPgbench(databaseUrl: string, script: string, clients: n
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       failed: failed ? Number(failed[1]) : 0,
-      command: `pgbench ${args.map((a) => (a === databaseUrl ? '<bench db>' : a.startsWith('--log-prefix') ? '-l --log-prefix=<tmp>' : a === file ? 'send.sql' : a === '-l' ? '' : a)).filter(Boolean).join(' ')}`,
+      command: `pgbench ${args
+        .map((a) => (a === databaseUrl ? '<bench db>' : a.startsWith('--log-prefix') ? '-l --log-prefix=<tmp>' : a === file ? 'send.sql' : a === '-l' ? '' : a))
+        .filter(Boolean)
+        .join(' ')}`,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

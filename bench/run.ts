@@ -52,7 +52,15 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { duration: 10, rows: 1_000_000, connections: [16, 64], keepDb: false, instances: 1, workers: 0, only: new Set(['framework', 'status', 'send', 'pgbench']) };
+  const opts: Options = {
+    duration: 10,
+    rows: 1_000_000,
+    connections: [16, 64],
+    keepDb: false,
+    instances: 1,
+    workers: 0,
+    only: new Set(['framework', 'status', 'send', 'pgbench']),
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--duration') opts.duration = Number(argv[++i]);
@@ -64,7 +72,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--only') opts.only = new Set(argv[++i].split(','));
     else throw new Error(`unknown option ${a}`);
   }
-  if (!(opts.instances >= 1) || !(opts.workers >= 0) || !(opts.duration > 0) || !(opts.rows > 0) || opts.connections.some((c) => !(c > 0))) throw new Error('bad options');
+  if (!(opts.instances >= 1) || !(opts.workers >= 0) || !(opts.duration > 0) || !(opts.rows > 0) || opts.connections.some((c) => !(c > 0)))
+    throw new Error('bad options');
   return opts;
 }
 
@@ -131,7 +140,9 @@ async function load(
     statusCodes,
     ...(target.method === 'POST' ? { poolExhausted: exhausted } : {}),
   };
-  log(`${name}@${connections}: ${result.rps} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${result.non2xx ? `, ${result.non2xx} non-2xx ${JSON.stringify(statusCodes)}` : ''}`);
+  log(
+    `${name}@${connections}: ${result.rps} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${result.non2xx ? `, ${result.non2xx} non-2xx ${JSON.stringify(statusCodes)}` : ''}`,
+  );
   return result;
 }
 
@@ -150,7 +161,7 @@ function statusPool(sp: BenchSp, rows: number, count: number, offset: number): P
   const timestamp = String(Date.now());
   const pool: Prepared[] = new Array(count);
   for (let i = 0; i < count; i++) {
-    const n = 1 + ((((i + offset) * 7919) % rows) + rows) % rows;
+    const n = 1 + (((((i + offset) * 7919) % rows) + rows) % rows);
     const body = JSON.stringify({ spTransactionID: `bulk-${n}`, spId: sp.clientId });
     pool[i] = { body, headers: signedHeaders(sp, STATUS_PATH, body, timestamp) };
   }
@@ -202,7 +213,9 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mwq-bench-'));
   const startedAt = new Date();
 
-  log(`database ${dbName}, redis prefix ${prefix}, ${opts.duration}s per measurement, connections ${opts.connections.join('/')}, ${opts.instances} API process(es), ${opts.workers ? `${opts.workers} worker process(es)` : 'workers in process'}`);
+  log(
+    `database ${dbName}, redis prefix ${prefix}, ${opts.duration}s per measurement, connections ${opts.connections.join('/')}, ${opts.instances} API process(es), ${opts.workers ? `${opts.workers} worker process(es)` : 'workers in process'}`,
+  );
   const databaseUrl = await recreateDatabase(adminPg, dbName);
   const probe: NotificationProbe = await startNotificationProbe();
   const port = await freePort();
@@ -249,24 +262,12 @@ async function main(): Promise<void> {
     let statusOffset = 0;
     for (const c of opts.connections) {
       if (opts.only.has('framework')) results.load.push(await load('framework', gw.url, c, opts.duration, { method: 'GET', path: '/health/live' }));
-      if (opts.only.has('status')) results.load.push(await load('status', gw.url, c, opts.duration, { method: 'POST', path: STATUS_PATH, pool: statusPool(sp, opts.rows, poolSize, statusOffset) }));
+      if (opts.only.has('status'))
+        results.load.push(
+          await load('status', gw.url, c, opts.duration, { method: 'POST', path: STATUS_PATH, pool: statusPool(sp, opts.rows, poolSize, statusOffset) }),
+        );
       statusOffset += poolSize;
       if (opts.only.has('send')) await measureSend(c);
-      if (opts.only.has('pgbench')) {
-        try {
-          // Other clients of a shared server can briefly hold every connection slot: retry once.
-          const pg = await runPgbench(databaseUrl, script, c, opts.duration).catch(async (err: Error) => {
-            if (!/too many clients/.test(err.message)) throw err;
-            log(`pgbench@${c}: the server is out of connection slots; retrying in 5 s`);
-            await new Promise((r) => setTimeout(r, 5000));
-            return runPgbench(databaseUrl, script, c, opts.duration);
-          });
-          results.pgbench.push(pg);
-          log(`pgbench@${c}: ${pg.tps.toFixed(1)} tps, p50 ${fmt(pg.p50, 2)} ms, p99 ${fmt(pg.p99, 2)} ms (${pg.command})`);
-        } catch (err) {
-          log(`pgbench@${c} failed: ${(err as Error).message.split('\n')[0]}`);
-        }
-      }
     }
     async function measureSend(c: number): Promise<void> {
       probe.reset();
@@ -284,7 +285,30 @@ async function main(): Promise<void> {
       );
       const n = await probe.latencies(sentAt, 20_000);
       if (n.received > 0) results.notification.push({ connections: c, ...n });
-      log(`notify@${c}: ${n.received}/${n.sent} pushes received${n.received ? `, p50 ${fmt(n.p50)} ms, p99 ${fmt(n.p99)} ms` : ' (no push pipeline in this build?)'}`);
+      log(
+        `notify@${c}: ${n.received}/${n.sent} pushes received${n.received ? `, p50 ${fmt(n.p50)} ms, p99 ${fmt(n.p99)} ms` : ' (no push pipeline in this build?)'}`,
+      );
+    }
+
+    // The database ceiling, with the gateway stopped: its relay and push worker would otherwise
+    // compete with pgbench (and the pushes of pgbench's outbox rows would swamp the fake FCM).
+    await gw.stop();
+    if (opts.only.has('pgbench')) {
+      for (const c of opts.connections) {
+        try {
+          // Other clients of a shared server can briefly hold every connection slot: retry once.
+          const pg = await runPgbench(databaseUrl, script, c, opts.duration).catch(async (err: Error) => {
+            if (!/too many clients/.test(err.message)) throw err;
+            log(`pgbench@${c}: the server is out of connection slots; retrying in 5 s`);
+            await new Promise((r) => setTimeout(r, 5000));
+            return runPgbench(databaseUrl, script, c, opts.duration);
+          });
+          results.pgbench.push(pg);
+          log(`pgbench@${c}: ${pg.tps.toFixed(1)} tps, p50 ${fmt(pg.p50, 2)} ms, p99 ${fmt(pg.p99, 2)} ms (${pg.command})`);
+        } catch (err) {
+          log(`pgbench@${c} failed: ${(err as Error).message.split('\n')[0]}`);
+        }
+      }
     }
   } finally {
     await db.end();
@@ -305,11 +329,7 @@ async function main(): Promise<void> {
     const notify = results.notification.find((n) => n.connections === c) as { p50?: number; p99?: number } | undefined;
     return { c, send, status, fw, pg, notify, sendVsPgbench: ratio(send?.rps, pg?.tps), statusVsFramework: ratio(status?.rps, fw?.rps) };
   });
-  const lines = [
-    '',
-    `| conns | measurement             |   req/s |  p50 ms |  p99 ms |`,
-    `|------:|-------------------------|--------:|--------:|--------:|`,
-  ];
+  const lines = ['', `| conns | measurement             |   req/s |  p50 ms |  p99 ms |`, `|------:|-------------------------|--------:|--------:|--------:|`];
   for (const r of rows) {
     const line = (label: string, rps?: number, p50?: number, p99?: number) =>
       `| ${String(r.c).padStart(5)} | ${label.padEnd(23)} | ${fmt(rps).padStart(7)} | ${fmt(p50, 2).padStart(7)} | ${fmt(p99, 2).padStart(7)} |`;

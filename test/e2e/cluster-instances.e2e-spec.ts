@@ -78,7 +78,11 @@ describe('cluster: two instances on one Postgres and one Redis prefix', () => {
     const timestamp = Date.now();
     const answers = await Promise.all([viaA.send(body, { timestamp }), viaB.send(body, { timestamp })]);
     expect(answers.map((r) => r.status).sort()).toEqual([201, 401]);
-    expectCatalogError(answers.find((r) => r.status === 401)!, 401, 'SEC_1000004');
+    expectCatalogError(
+      answers.find((r) => r.status === 401)!,
+      401,
+      'SEC_1000004',
+    );
     const rows = await a.db.query(`SELECT count(*)::int AS n FROM consent_transactions WHERE sp_transaction_id = $1`, [body.spTransactionID]);
     expect(rows.rows[0].n).toBe(1);
   });
