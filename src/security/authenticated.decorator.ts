@@ -5,7 +5,8 @@ import { ApiBearerAuth, ApiHeader, ApiSecurity } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../common/errors/api-error';
 import type { SpProfile } from '../service-providers/sp-directory.service';
-import { BEARER_STRATEGY, accessTokenOf } from './bearer.strategy';
+import passport from 'passport';
+import { BEARER_STRATEGY, BearerStrategy, accessTokenOf } from './bearer.strategy';
 import { SpSignatureGuard } from './sp-signature.guard';
 import { ADMIN_SCOPE, Principal, PrincipalKind, SP_CONSENT_SCOPE, USER_SCOPE } from './token.service';
 
@@ -15,8 +16,21 @@ const SCOPE_OF: Record<PrincipalKind, string> = { sp: SP_CONSENT_SCOPE, admin: A
 /** Runs the Passport strategy, then checks the caller's kind and scope declared on the route. */
 @Injectable()
 export class AccessTokenGuard extends AuthGuard(BEARER_STRATEGY) {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly strategy: BearerStrategy,
+  ) {
     super();
+  }
+
+  /**
+   * Passport keeps strategies in one process-wide registry, so a second gateway in the same
+   * process (tests boot several) would answer with the first one's. Registering this gateway's
+   * strategy here, synchronously right before Passport looks it up, keeps each on its own.
+   */
+  override getRequest(context: ExecutionContext) {
+    passport.use(BEARER_STRATEGY, this.strategy);
+    return context.switchToHttp().getRequest();
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -16,6 +16,6 @@ import { TokenService } from './token.service';
   imports: [PassportModule],
   controllers: [OAuthController, TokenKeysController],
   providers: [TokenService, OAuthService, RateLimiter, BearerStrategy, SpDirectory, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard],
-  exports: [TokenService, SpDirectory, RateLimiter, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard],
+  exports: [BearerStrategy, TokenService, SpDirectory, RateLimiter, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard],
 })
 export class SecurityModule {}

@@ -90,7 +90,8 @@ export async function startGateway(env: Record<string, string> = {}, reuseDataba
     async close() {
       await app.close();
       await db.end();
-      const keys = await redis.keys(`${config.redisPrefix}*`);
+      // Our own keys start with the prefix; BullMQ's with its hash-tagged form `{prefix}`.
+      const keys = [...(await redis.keys(`${config.redisPrefix}*`)), ...(await redis.keys(`{${config.redisPrefix}}*`))];
       if (keys.length) await redis.del(...keys);
       redis.disconnect();
       if (!reuseDatabaseUrl) await dropTestDatabase(databaseUrl);
