@@ -31,12 +31,52 @@ function flatten(errors: ValidationError[], prefix = ''): { path: string; constr
  */
 export function toCatalogError(errors: ValidationError[]): ApiError {
   const flat = flatten(errors);
-  if (flat.some((f) => f.path === 'idDocType')) return new ApiError('CONS_1000006');
-  if (flat.some((f) => f.path === 'identifier')) return new ApiError('UMS_VAL_025');
+  const seeded = SEED_CODED_FIELDS.find(([field]) => flat.some((f) => f.path === field));
+  if (seeded) return new ApiError(seeded[1]);
   const first = flat[0];
   if (!first) return new ApiError('REQ_1000005');
   const reason = first.missing && first.constraint !== 'whitelistValidation' ? 'required' : (REASON_OF[first.constraint] ?? 'format');
   return fieldError(first.path.slice(0, 200), reason);
+}
+
+/** Fields whose refusal the seed words itself; idDocType first, as the identifier depends on it. */
+const SEED_CODED_FIELDS: readonly (readonly [string, 'CONS_1000006' | 'UMS_VAL_025'])[] = [
+  ['idDocType', 'CONS_1000006'],
+  ['identifier', 'UMS_VAL_025'],
+];
+
+function badFieldError(path: string, reason: FieldReason): ApiError {
+  const seeded = SEED_CODED_FIELDS.find(([field]) => field === path);
+  return seeded ? new ApiError(seeded[1]) : fieldError(path.slice(0, 200), reason);
+}
+
+/** Deeper JSON than any DTO needs would only feed recursion in the validator. */
+const MAX_DEPTH = 16;
+/** Postgres text and jsonb cannot hold NUL, and jsonb refuses an unpaired UTF-16 surrogate. */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The first place in a parsed JSON body that no route can accept: nesting beyond MAX_DEPTH, or a
+ * string (value or key) Postgres cannot store. Iterative, so hostile depth cannot overflow the stack.
+ */
+export function findUnacceptable(body: unknown): { path: string; reason: FieldReason } | null {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: body, path: '', depth: 0 }];
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (UNSTORABLE.test(value)) return { path: path || 'body', reason: 'format' };
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_DEPTH) return { path: path || 'body', reason: 'format' };
+    const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
+    for (const [key, child] of entries.reverse()) {
+      const childPath = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      if (UNSTORABLE.test(key)) return { path: path || 'body', reason: 'format' };
+      stack.push({ value: child, path: childPath, depth: depth + 1 });
+    }
+  }
+  return null;
 }
 
 /** Body validation for every route: only plain JSON objects get past it, as a typed DTO. */
@@ -55,6 +95,8 @@ export class CatalogValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object) {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fieldError('body', 'object');
+      const bad = findUnacceptable(value);
+      if (bad) throw badFieldError(bad.path, bad.reason);
     }
     return super.transform(value, metadata);
   }

@@ -35,6 +35,8 @@ export class ConsentDocumentDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
+  // Without it a nested list ([[]]) passes ValidateNested and reaches the service.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => DocumentMetadataDto)
   metadata: DocumentMetadataDto[];
@@ -49,6 +51,7 @@ export class ConsentContentDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(50)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => ConsentDocumentDto)
   documents: ConsentDocumentDto[];
