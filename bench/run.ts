@@ -26,6 +26,7 @@ import {
   ADMIN_ID,
   ADMIN_SECRET,
   BenchSp,
+  GatewayProcess,
   createUser,
   dropDatabase,
   freePort,
@@ -217,31 +218,35 @@ async function main(): Promise<void> {
     `database ${dbName}, redis prefix ${prefix}, ${opts.duration}s per measurement, connections ${opts.connections.join('/')}, ${opts.instances} API process(es), ${opts.workers ? `${opts.workers} worker process(es)` : 'workers in process'}`,
   );
   const databaseUrl = await recreateDatabase(adminPg, dbName);
-  const probe: NotificationProbe = await startNotificationProbe();
-  const port = await freePort();
-  const gw = await startGatewayProcess(
-    {
-      NODE_ENV: 'development',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: redisUrl,
-      REDIS_PREFIX: prefix,
-      RATE_LIMIT_PER_MINUTE: '1000000',
-      LOG_LEVEL: 'warn',
-      ADMIN_CLIENT_ID: ADMIN_ID,
-      ADMIN_CLIENT_SECRET: ADMIN_SECRET,
-      DATA_DIR: dataDir,
-      ...probe.gatewayEnv,
-    },
-    root,
-    opts.instances > 1 || opts.workers > 0 ? { instances: opts.instances, workers: opts.workers } : undefined,
-  );
-  const db = new Client({ connectionString: databaseUrl });
-  await db.connect();
+  // Everything started is stopped and dropped again, however far the start got.
+  let probe: NotificationProbe | undefined;
+  let gw: GatewayProcess | undefined;
+  let db: Client | undefined;
   const results: { load: LoadResult[]; pgbench: PgbenchResult[]; notification: Record<string, unknown>[] } = { load: [], pgbench: [], notification: [] };
   try {
+    probe = await startNotificationProbe();
+    const port = await freePort();
+    gw = await startGatewayProcess(
+      {
+        NODE_ENV: 'development',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: redisUrl,
+        REDIS_PREFIX: prefix,
+        RATE_LIMIT_PER_MINUTE: '1000000',
+        LOG_LEVEL: 'warn',
+        ADMIN_CLIENT_ID: ADMIN_ID,
+        ADMIN_CLIENT_SECRET: ADMIN_SECRET,
+        DATA_DIR: dataDir,
+        ...probe.gatewayEnv,
+      },
+      root,
+      opts.instances > 1 || opts.workers > 0 ? { instances: opts.instances, workers: opts.workers } : undefined,
+    );
+    db = new Client({ connectionString: databaseUrl });
+    await db.connect();
     const sp = await onboardSp(gw.url);
     const user = await createUser(gw.url);
     await probe.registerDevice(databaseUrl, user.id);
@@ -270,10 +275,11 @@ async function main(): Promise<void> {
       if (opts.only.has('send')) await measureSend(c);
     }
     async function measureSend(c: number): Promise<void> {
-      probe.reset();
+      const fcm = probe!;
+      fcm.reset();
       const sentAt = new Map<string, number>();
       results.load.push(
-        await load('send', gw.url, c, opts.duration, {
+        await load('send', gw!.url, c, opts.duration, {
           method: 'POST',
           path: SEND_PATH,
           pool: sendPool(sp, user.emiratesId, poolSize, `c${c}`),
@@ -283,7 +289,7 @@ async function main(): Promise<void> {
           },
         }),
       );
-      const n = await probe.latencies(sentAt, 20_000);
+      const n = await fcm.latencies(sentAt, 20_000);
       if (n.received > 0) results.notification.push({ connections: c, ...n });
       log(
         `notify@${c}: ${n.received}/${n.sent} pushes received${n.received ? `, p50 ${fmt(n.p50)} ms, p99 ${fmt(n.p99)} ms` : ' (no push pipeline in this build?)'}`,
@@ -311,9 +317,9 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await db.end();
-    await gw.stop();
-    await probe.close();
+    await db?.end();
+    await gw?.stop();
+    await probe?.close();
     await clearRedis(redisUrl, prefix);
     if (!opts.keepDb) await dropDatabase(adminPg, dbName);
     rmSync(dataDir, { recursive: true, force: true });
@@ -335,7 +341,7 @@ async function main(): Promise<void> {
       `| ${String(r.c).padStart(5)} | ${label.padEnd(23)} | ${fmt(rps).padStart(7)} | ${fmt(p50, 2).padStart(7)} | ${fmt(p99, 2).padStart(7)} |`;
     lines.push(line('send', r.send?.rps, r.send?.p50, r.send?.p99));
     lines.push(line('pgbench (send SQL)', r.pg?.tps, r.pg?.p50, r.pg?.p99));
-    lines.push(line(`status (${(opts.rows / 1e6).toFixed(1)}M rows)`, r.status?.rps, r.status?.p50, r.status?.p99));
+    lines.push(line(`status (${opts.rows.toLocaleString('en')} rows)`, r.status?.rps, r.status?.p50, r.status?.p99));
     lines.push(line('framework /health/live', r.fw?.rps, r.fw?.p50, r.fw?.p99));
     if (r.notify) lines.push(line('notify 201 -> provider', undefined, r.notify.p50, r.notify.p99));
   }
