@@ -121,8 +121,6 @@ export function loadConfig(env: Env = process.env) {
     outboxPollIntervalMs: int(env, 'OUTBOX_POLL_INTERVAL_MS', 500, 10, 60_000),
     /** /health/ready answers 503 when a queue's oldest waiting job is older than this (0: no queue check). */
     readyQueueLagSeconds: int(env, 'READY_QUEUE_LAG_SECONDS', 300, 0, 86_400),
-    /** /health/ready answers 503 when a queue's oldest waiting job is older than this (0: no queue check). */
-    readyQueueLagSeconds: int(env, 'READY_QUEUE_LAG_SECONDS', 300, 0, 86_400),
 
     pushAttempts: int(env, 'PUSH_ATTEMPTS', 5, 1, 50),
     callbackAttempts: int(env, 'CALLBACK_ATTEMPTS', 8, 1, 50),
