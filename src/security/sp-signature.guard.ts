@@ -1,5 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
@@ -42,8 +43,10 @@ export class SpSignatureGuard implements CanActivate {
     if (!verifyRequestSignature(sp.signingSecrets, signature, timestamp, req.method, req.url, req.rawBody)) {
       throw new ApiError('CONS_1000005');
     }
-    // A timestamp is accepted up to one window either side of now, so the signature is remembered for two.
-    await this.limiter.consume(`sp:${sp.clientId}`, this.config.rateLimitPerMinute, { key: `replay:${signature}`, ttlMs: 2 * windowMs });
+    // A timestamp is accepted up to one window either side of now, so the signature is remembered
+    // for two; by its digest, so Redis holds no signature value.
+    const seen = createHash('sha256').update(signature).digest('base64url');
+    await this.limiter.consume(`sp:${sp.clientId}`, this.config.rateLimitPerMinute, { key: `replay:${seen}`, ttlMs: 2 * windowMs });
     req.sp = sp;
     return true;
   }

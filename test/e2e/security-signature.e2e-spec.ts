@@ -1,5 +1,4 @@
 import { adminCall, clientToken, createUser, expectCatalogError, http, onboardSp, sendBody, SpClient, SpCredentials, TestUser } from '../support/clients';
-import { consentRowCounts } from '../support/consent-rows';
 import { Gateway, startGateway } from '../support/gateway';
 
 const SEND = '/api/v1/consent/transaction/send';
@@ -10,9 +9,11 @@ const SEED_401 = { code: '401', desc: { ar: 'UNAUTHORIZED', en: 'UNAUTHORIZED' }
  * Every attack on the signed SP API (DESIGN.md "Request signature") is refused with its
  * documented code, and a refused request writes nothing.
  */
-async function writtenRows(gw: Gateway) {
-  const { consent_transactions, consent_documents } = await consentRowCounts(gw);
-  return { consent_transactions, consent_documents };
+async function writtenRows(gw: Gateway): Promise<{ transactions: number; documents: number }> {
+  const { rows } = await gw.db.query(
+    `SELECT (SELECT count(*) FROM consent_transactions)::int AS transactions, (SELECT count(*) FROM consent_documents)::int AS documents`,
+  );
+  return rows[0];
 }
 
 async function refusedWithoutWritesOn(gw: Gateway, status: number, code: string, attack: () => ReturnType<SpClient['send']>) {

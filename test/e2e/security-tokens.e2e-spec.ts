@@ -125,13 +125,13 @@ describe('token signing keys: JWKS, rotation, forged tokens', () => {
     let real: { access_token: string };
     let kid: string;
     let claims: Record<string, unknown>;
-    let gatewayKey: { kid: string; privateKey: CryptoKey };
+    let gatewayKey: { kid: string; privateKey: Parameters<SignJWT["sign"]>[0] };
 
     beforeAll(async () => {
       real = await client.tokenPair();
       kid = headerOf(real.access_token).kid as string;
       claims = JSON.parse(Buffer.from(real.access_token.split('.')[1], 'base64url').toString('utf8'));
-      gatewayKey = (gw.app.get(TokenService) as unknown as { keys: { kid: string; privateKey: CryptoKey }[] }).keys[0];
+      gatewayKey = (gw.app.get(TokenService) as unknown as { keys: { kid: string; privateKey: Parameters<SignJWT["sign"]>[0] }[] }).keys[0];
       expect((await withToken(real.access_token)).body.code).toBe('CONS_1000010');
     });
 
