@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { DeviceRegistry } from '../../src/notifications/device-registry.service';
+import { createUser, eventually, onboardSp, sendBody, SpClient } from '../support/clients';
+import { FakeFcm } from '../support/fakes/fake-fcm';
+import { Gateway, startGateway } from '../support/gateway';
+import { freePort, spawnWorker, startRedisServer, stopProcess } from '../support/processes';
+
+const fcmToken = () => `fcm-${randomBytes(20).toString('base64url')}`;
+
+describe('push notifications survive Redis outages and dead workers', () => {
+  let fcm: FakeFcm;
+  beforeAll(async () => {
+    fcm = await new FakeFcm().start();
+  });
+  afterAll(async () => {
+    await fcm?.stop();
+  });
+
+  it('answers 201 to sends made while Redis is stopped, and after it returns every push arrives exactly once', async () => {
+    const port = await freePort();
+    let redis = await startRedisServer(port);
+    const gw = await startGateway({ ...fcm.env(), REDIS_URL: `redis://127.0.0.1:${port}` });
+    try {
+      const sp = await onboardSp(gw);
+      const client = new SpClient(gw, sp);
+      await client.tokenPair();
+      const user = await createUser(gw);
+      const device = await gw.app.get(DeviceRegistry).register(user.id, { platform: 'fcm', pushToken: fcmToken() });
+
+      await stopProcess(redis, 'SIGKILL');
+      const sent = await Promise.all([1, 2, 3].map(() => client.send(sendBody(sp, user))));
+      expect(sent.map((r) => [r.status, r.body?.code])).toEqual([
+        [201, undefined],
+        [201, undefined],
+        [201, undefined],
+      ]);
+      const ids = sent.map((r) => r.body.uaePassTransactionID as string).sort();
+      // The rows wait in the outbox.
+      const pending = await gw.db.query(`SELECT count(*)::int AS n FROM outbox WHERE topic = 'push' AND dispatched_at IS NULL AND transaction_id = ANY($1::uuid[])`, [ids]);
+      expect(pending.rows[0].n).toBe(3);
+
+      redis = await startRedisServer(port);
+      const mine = () => fcm.sends.filter((s) => s.message.token === device.pushToken);
+      await eventually(async () => mine().length >= 3, 15_000, 'three pushes');
+      await new Promise((r) => setTimeout(r, 500)); // room for a duplicate to show up, if any
+      expect(mine().map((s) => s.message.data.uaePassTransactionID).sort()).toEqual(ids);
+      const attempts = await gw.db.query(`SELECT transaction_id, outcome FROM notification_attempts WHERE transaction_id = ANY($1::uuid[])`, [ids]);
+      expect(attempts.rows.map((r: { outcome: string }) => r.outcome)).toEqual(['delivered', 'delivered', 'delivered']);
+    } finally {
+      await gw.close();
+      await stopProcess(redis);
+    }
+  });
+
+  it('hands the job of a worker killed with SIGKILL mid-push to another worker, which delivers it', async () => {
+    // The API instance only relays; the pushes run in separate worker processes.
+    const gw = await startGateway({ ...fcm.env(), WORKERS_IN_PROCESS: 'false', WORKER_LOCK_MS: '1000' });
+    const workerEnv = {
+      ...fcm.env(),
+      NODE_ENV: 'test',
+      DATABASE_URL: gw.config.databaseUrl!,
+      REDIS_URL: gw.config.redisUrl!,
+      REDIS_PREFIX: gw.config.redisPrefix,
+      DATA_DIR: gw.config.dataDir,
+      RUN_MIGRATIONS: 'false',
+      LOG_LEVEL: 'silent',
+      BACKOFF_BASE_MS: '50',
+      WORKER_LOCK_MS: '1000',
+    };
+    const first = spawnWorker(workerEnv);
+    let second: ReturnType<typeof spawnWorker> | undefined;
+    try {
+      const sp = await onboardSp(gw);
+      const client = new SpClient(gw, sp);
+      const user = await createUser(gw);
+      const device = await gw.app.get(DeviceRegistry).register(user.id, { platform: 'fcm', pushToken: fcmToken() });
+      // The first push reaches FCM and hangs there: the worker is then mid-job.
+      fcm.answer = (token, n) => (token === device.pushToken && n === 0 ? 'hang' : 'ok');
+      const arrived = new Promise<void>((ok) => (fcm.onSend = (s) => s.message.token === device.pushToken && ok()));
+
+      const sent = await client.send(sendBody(sp, user));
+      expect(sent.status).toBe(201);
+      const txId: string = sent.body.uaePassTransactionID;
+      await arrived;
+      await stopProcess(first, 'SIGKILL');
+
+      second = spawnWorker(workerEnv);
+      const mine = () => fcm.sends.filter((s) => s.message.token === device.pushToken);
+      await eventually(async () => mine().some((s) => s.answered === 200), 30_000, 'delivery by the second worker');
+      // Two requests reached FCM (the killed one never got its answer); both carry the same
+      // collapse key, so the phone shows one notification.
+      expect(mine().map((s) => s.message.android?.collapse_key)).toEqual([txId, txId]);
+      expect(mine().filter((s) => s.answered === 200)).toHaveLength(1);
+      const attempts = await eventually(async () => {
+        const r = await gw.db.query(`SELECT outcome FROM notification_attempts WHERE transaction_id = $1`, [txId]);
+        return r.rows.length > 0 && r.rows;
+      }, 5000, 'attempt row');
+      expect(attempts).toEqual([{ outcome: 'delivered' }]);
+      expect((await gw.db.query(`SELECT status FROM consent_transactions WHERE id = $1`, [txId])).rows[0].status).toBe('TRIGGERED');
+    } finally {
+      fcm.onSend = undefined;
+      await stopProcess(first, 'SIGKILL');
+      if (second) await stopProcess(second);
+      await gw.close();
+    }
+  });
+});
