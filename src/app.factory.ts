@@ -1,9 +1,12 @@
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
+import { ApiError } from './common/errors/api-error';
 import { ApiExceptionFilter, replyWithError } from './common/errors/api-exception.filter';
 import { DECISION_MEDIA_TYPE } from './common/media-types';
 
@@ -32,6 +35,22 @@ function registerBodyParsers(fastify: FastifyInstance): void {
   });
 }
 
+/**
+ * Requests Node's HTTP parser refuses before Fastify routes them (an oversized URL or header
+ * block, bytes that are not HTTP) are answered from the catalog too, not with Fastify's default body.
+ */
+function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy(err);
+    return;
+  }
+  const e = err.code === 'HPE_HEADER_OVERFLOW' ? new ApiError('REQ_1000009') : new ApiError('REQ_1000005');
+  const body = JSON.stringify(e.body);
+  socket.end(
+    `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 /** Builds the HTTP application (used by main.ts and by the e2e tests, so both run the same server). */
 export async function createApp(config: AppConfig, options: AppModuleOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -40,6 +59,9 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
     requestIdHeader: false,
     return503OnClosing: true,
     trustProxy: false,
+    clientErrorHandler: answerClientError,
+    // A bad URL or an over-long path parameter is refused by the router before any handler: catalog too.
+    frameworkErrors: (err: Error, req: FastifyRequest, reply: FastifyReply) => replyWithError(err, req, reply, config.bodyLimitBytes),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     // Body parsers are registered below: the signature needs the raw bytes of every JSON body.

@@ -248,6 +248,12 @@ export const ERROR_CATALOG = {
     en: 'Request header [{header}] is malformed.',
     ar: 'ترويسة الطلب [{header}] غير صحيحة.',
   },
+  REQ_1000009: {
+    status: 431,
+    en: 'The request line or headers are too large.',
+    ar: 'سطر الطلب أو ترويساته كبيرة جداً.',
+    note: 'Answered by the HTTP layer before any route runs (oversized URL or header block).',
+  },
 
   // ---- OAuth2 token endpoint (also answered with RFC 6749 error fields) ----
   OAUTH_1000001: {
