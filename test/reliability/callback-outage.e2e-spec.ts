@@ -3,8 +3,7 @@ import { CALLBACK_QUEUE, queuePrefix } from '../../src/notifications/queues';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { AppDevice, connectAppDevice } from '../support/app-device';
-import { adminCall, createUser, decide, onboardSp, sendBody, SpClient, SpCredentials, userToken } from '../support/clients';
-import { until } from '../support/fault-load';
+import { adminCall, createUser, decide, eventually, onboardSp, sendBody, SpClient, SpCredentials, userToken } from '../support/clients';
 import { FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { reportFault } from '../support/fault-report';
 import { CallbackReceiver, isCorrectlySigned } from '../support/fakes/callback-receiver';
@@ -54,7 +53,7 @@ describe('fault: the SP callback receiver is down', () => {
     await proxy.down();
     const { id, spTransactionID } = await acceptedTransaction(sp);
     // Three refused connections, each recorded, before the receiver comes back.
-    const failedFirst = await until(async () => {
+    const failedFirst = await eventually(async () => {
       const rows = await attemptsOf(id);
       return rows.length >= 3 && rows;
     }, 15_000);
@@ -65,7 +64,7 @@ describe('fault: the SP callback receiver is down', () => {
     const cb = await receiver.waitFor((c) => c.body.uaePassTransactionID === id, 20_000);
     expect(cb.body).toEqual({ spTransactionID, status: 'ACCEPTED', uaePassTransactionID: id });
     expect(isCorrectlySigned(cb, sp.signingSecret, API_KEY)).toBe(true);
-    const rows = await until(async () => {
+    const rows = await eventually(async () => {
       const r = await attemptsOf(id);
       return r.some((a: { delivered: boolean }) => a.delivered) && r;
     }, 5_000);
@@ -79,10 +78,10 @@ describe('fault: the SP callback receiver is down', () => {
     const sp = await onboardSp(gw, { callbackUrl: `http://127.0.0.1:${nowhere}/api/v1/consent/transaction/callback`, callbackApiKey: API_KEY });
     const { client, id, spTransactionID } = await acceptedTransaction(sp);
 
-    const attempts = await until(async () => {
+    const attempts = await eventually(async () => {
       const rows = await attemptsOf(id);
       return rows.length >= ATTEMPTS && rows;
-    }, 30_000, 200);
+    }, 30_000);
     expect(attempts.map((a: { attempt: number; delivered: boolean }) => [a.attempt, a.delivered])).toEqual(Array.from({ length: ATTEMPTS }, (_, i) => [i + 1, false]));
 
     // What an operator sees for the transaction.
@@ -93,8 +92,7 @@ describe('fault: the SP callback receiver is down', () => {
     // …and the job it names sits in the failed set (what the queue dashboard lists).
     const jobId: string = detail.body.outbox.find((o: { topic: string }) => o.topic === 'callback').jobId;
     const queue = gw.app.get<Queue>(getQueueToken(CALLBACK_QUEUE));
-    const state = await until(async () => (await (await queue.getJob(jobId))?.getState()) === 'failed', 5_000);
-    expect(state).toBe(true);
+    await eventually(async () => (await (await queue.getJob(jobId))?.getState()) === 'failed', 5_000, 'the failed job');
     expect((await queue.getFailed()).map((j) => j.id)).toContain(jobId);
 
     // The SP falls back to polling.
