@@ -20,13 +20,17 @@ if KEYS[2] == nil then return 1 end
 if redis.call('SET', KEYS[2], '1', 'PX', ARGV[2], 'NX') then return 1 end
 return 0`;
 
+type ConsumeCommand = (numKeys: number, ...args: (string | number)[]) => Promise<number>;
+
 /** Fixed one-minute windows per caller, shared by every instance through Redis. */
 @Injectable()
 export class RateLimiter {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    if (!(redis as Partial<Record<'muwafaqaConsume', unknown>>).muwafaqaConsume) redis.defineCommand('muwafaqaConsume', { lua: CONSUME });
+  }
 
   /**
    * Counts one request of `caller`; throws SEC_1000005 (429, Retry-After) over `perMinute`, and
@@ -37,7 +41,8 @@ export class RateLimiter {
     const tag = `{${caller}}`;
     const keys = [redisKey(this.config, tag, 'rate', String(Math.floor(now / 60_000)))];
     if (once) keys.push(redisKey(this.config, tag, once.key));
-    const result = Number(await this.redis.eval(CONSUME, keys.length, ...keys, perMinute, once?.ttlMs ?? 0));
+    // EVALSHA after the first call (ioredis falls back to EVAL once if the script cache was flushed).
+    const result = Number(await (this.redis as Redis & { muwafaqaConsume: ConsumeCommand }).muwafaqaConsume(keys.length, ...keys, perMinute, once?.ttlMs ?? 0));
     if (result === -1) {
       const retryAfter = 60 - Math.floor((now / 1000) % 60);
       throw new ApiError('SEC_1000005', { retryAfter }).withHeader('Retry-After', String(retryAfter));
