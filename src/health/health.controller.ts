@@ -1,8 +1,9 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Queue } from 'bullmq';
+import type { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { REDIS } from '../common/core.module';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -38,7 +39,18 @@ export class HealthController {
   /** Ready to serve: Postgres and Redis answer, and no queue has a job waiting longer than READY_QUEUE_LAG_SECONDS. 503 otherwise. */
   @Get('ready')
   @HealthCheck()
-  ready() {
+  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    try {
+      return await this.checkAll();
+    } catch (err) {
+      // Terminus throws a 503 with its report; answer it as is (the global filter would make it a coded 500).
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      void reply.status(503).header('cache-control', 'no-store');
+      return err.getResponse();
+    }
+  }
+
+  private checkAll() {
     return this.health.check([
       () => this.db.pingCheck('database', { timeout: 2000 }),
       async () => {

@@ -30,6 +30,7 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
   private readonly queues: Record<string, Queue>;
   private readonly events: { events: QueueEvents; connection: RedisClient }[] = [];
   private readonly collectorUp: Gauge<'collector'>;
+  private readonly inflight: Promise<void>[] = [];
   private readonly httpRequests: Counter<'method' | 'route' | 'status_code'>;
   private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   private readonly jobDuration: Histogram<'queue' | 'outcome'>;
@@ -43,7 +44,6 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
     this.queues = { [PUSH_QUEUE]: pushQueue, [CALLBACK_QUEUE]: callbackQueue };
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.collectorUp = new Gauge({ name: 'muwafaqa_metrics_collector_up', help: '1 when the collector could read its source at the last scrape', labelNames: ['collector'], registers });
     this.httpRequests = new Counter({ name: 'http_requests_total', help: 'HTTP requests answered, by route template and status code', labelNames: ['method', 'route', 'status_code'], registers });
     this.httpDuration = new Histogram({
       name: 'http_request_duration_seconds',
@@ -60,6 +60,18 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
       registers,
     });
     this.defineScrapeTimeMetrics(registers);
+    // Registered last: prom-client starts every collector at once, so by the time this one runs
+    // the others have registered their work, and it reports each one's outcome in the same scrape.
+    const inflight = this.inflight;
+    this.collectorUp = new Gauge({
+      name: 'muwafaqa_metrics_collector_up',
+      help: '1 when the collector could read its source during this scrape',
+      labelNames: ['collector'],
+      registers,
+      async collect() {
+        await Promise.allSettled(inflight.splice(0));
+      },
+    });
   }
 
   /** Counts every answered request under its route template (`/admin/v1/transactions/:id`), so ids never explode cardinality. */
@@ -110,14 +122,18 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Runs a collector; on failure its metric stays empty and muwafaqa_metrics_collector_up says 0. */
-  private async collect(collector: string, work: () => Promise<void>): Promise<void> {
-    try {
-      await withTimeout(work());
-      this.collectorUp.set({ collector }, 1);
-    } catch (err) {
-      this.collectorUp.set({ collector }, 0);
-      this.logger.debug(`metrics collector ${collector} failed: ${(err as Error).message}`);
-    }
+  private collect(collector: string, work: () => Promise<void>): Promise<void> {
+    const run = (async () => {
+      try {
+        await withTimeout(work());
+        this.collectorUp.set({ collector }, 1);
+      } catch (err) {
+        this.collectorUp.set({ collector }, 0);
+        this.logger.debug(`metrics collector ${collector} failed: ${(err as Error).message}`);
+      }
+    })();
+    this.inflight.push(run);
+    return run;
   }
 
   private defineScrapeTimeMetrics(registers: Registry[]): void {
@@ -168,12 +184,14 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
       registers,
       async collect() {
         this.reset();
-        for (const [name, queue] of Object.entries(self.queues)) {
-          await self.collect(`queue_${name}`, async () => {
-            const counts = await queue.getJobCounts(...JOB_STATES);
-            for (const state of JOB_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
-          });
-        }
+        await Promise.all(
+          Object.entries(self.queues).map(([name, queue]) =>
+            self.collect(`queue_${name}`, async () => {
+              const counts = await queue.getJobCounts(...JOB_STATES);
+              for (const state of JOB_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
+            }),
+          ),
+        );
       },
     });
     // Attempts are append-only rows, so their counts only grow: exposed as counters.

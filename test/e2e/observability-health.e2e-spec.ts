@@ -10,7 +10,8 @@ describe('GET /health/ready', () => {
     gw = await startGateway({ REDIS_URL: redis.url });
   });
   afterAll(async () => {
-    await redis?.restart().catch(() => undefined);
+    // Back up if a failed test left it stopped, so the gateway closes cleanly.
+    if (redis && (redis.process.exitCode !== null || redis.process.signalCode !== null)) await redis.restart().catch(() => undefined);
     await gw?.close();
     await redis?.stop();
   });
