@@ -8,6 +8,7 @@ import { CallbacksModule } from './callbacks/callbacks.module';
 import { CoreModule } from './common/core.module';
 import type { AppConfig } from './config/config';
 import { ConsentModule } from './consent/consent.module';
+import { DatabaseModule } from './database/database.module';
 import { dataSourceOptions } from './database/database.options';
 import { runMigrations } from './database/migrate';
 import { HealthModule } from './health/health.module';
@@ -40,6 +41,7 @@ export class AppModule {
             return ds;
           },
         }),
+        DatabaseModule,
         SecurityModule,
         ConsentModule,
         AdminModule,

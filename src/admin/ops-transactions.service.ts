@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { KEY_MATERIAL } from '../common/core.module';
 import { ApiError, fieldError } from '../common/errors/api-error';
 import { CONSENT_STATUSES, ConsentStatus } from '../consent/consent-state-machine';
 import { maskIdentifier } from '../consent/identifier-rules';
+import { InjectReadDataSource } from '../database/read-database';
 import type { KeyMaterial } from '../security/key-material';
 import type { IdDocType } from '../users/user-profile.entity';
 import { decodeCursor, encodeCursor, PG_TIMESTAMP_TEXT, UUID } from './ops-cursor';
@@ -61,7 +61,8 @@ function timeRange(from: string | undefined, to: string | undefined): void {
 @Injectable()
 export class OpsTransactionsService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    // Search and reads may lag the primary by the replica's delay (DATABASE_READ_URL).
+    @InjectReadDataSource() private readonly db: DataSource,
     @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
   ) {}
 

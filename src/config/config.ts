@@ -85,6 +85,11 @@ export function loadConfig(env: Env = process.env) {
     databaseReadUrl: url(env, 'DATABASE_READ_URL', ['postgres:', 'postgresql:']),
     databaseSchema: optional(env, 'DATABASE_SCHEMA'),
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
+    /** Monthly partitions of consent tables kept ready beyond the current month. */
+    partitionMonthsAhead: int(env, 'PARTITION_MONTHS_AHEAD', 2, 1, 24),
+    /** Months of consent partitions kept attached; older ones are detached for archiving (0: never). */
+    partitionRetentionMonths: int(env, 'PARTITION_RETENTION_MONTHS', 0, 0, 1200),
+    partitionMaintenanceIntervalMs: int(env, 'PARTITION_MAINTENANCE_INTERVAL_MS', 6 * 3_600_000, 1000, 7 * 86_400_000),
     runMigrations: bool(env, 'RUN_MIGRATIONS', true),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     /** Redis Sentinel: `host:port,host:port` of the sentinels, with the master's name. */

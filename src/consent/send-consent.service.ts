@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { KEY_MATERIAL } from '../common/core.module';
+import { uuidV7 } from '../database/uuid-v7';
 import { ApiError } from '../common/errors/api-error';
 import type { KeyMaterial } from '../security/key-material';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
@@ -42,7 +42,8 @@ export class SendConsentService {
 
   async send(caller: SpProfile, dto: SendConsentDto): Promise<SendConsentResponseDto> {
     const prepared = await this.check(caller, dto);
-    const id = randomUUID();
+    // Time-ordered: the id's leading bits pick the month's partition.
+    const id = uuidV7();
     const requestor = dto.requestor;
     const requestorSecret =
       prepared.requestType === 'peerToPeer' && requestor
@@ -56,16 +57,23 @@ export class SendConsentService {
       metadata: d.metadata.map((m) => ({ displayName: m.displayName, displayNameAr: m.displayNameAr })),
       mustBeAccepted: d.mustBeAccepted === true,
     }));
-    // One statement, one round trip: the transaction, its documents, its first event and the
-    // push's outbox row commit together or not at all. ON CONFLICT makes concurrent repeats of
-    // the same (spId, spTransactionID) create exactly one row.
+    // One statement, one round trip: the idempotency claim, the transaction, its documents, its
+    // first event and the push's outbox row commit together or not at all. The claim comes first
+    // and its ON CONFLICT makes concurrent repeats of the same (spId, spTransactionID) create
+    // exactly one row: consent_transactions is partitioned by month, so the pair's uniqueness lives
+    // in consent_idempotency (see the PartitionConsentTables migration).
     const rows: { id: string }[] = await this.db.query(
-      `WITH tx AS (
+      `WITH claim AS (
+         INSERT INTO consent_idempotency (sp_id, sp_transaction_id, transaction_id) VALUES ($2, $3, $1)
+         ON CONFLICT DO NOTHING
+         RETURNING transaction_id
+       ), tx AS (
          INSERT INTO consent_transactions
            (id, sp_id, sp_transaction_id, user_id, id_doc_type, request_type, requested_by_id, purpose, purpose_ar,
             requestor_name, requestor_name_ar, requestor_id_type, requestor_enc, status, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'TRIGGERED', now() + make_interval(secs => $14))
-         ON CONFLICT ON CONSTRAINT consent_transactions_sp_tx DO NOTHING
+         SELECT claim.transaction_id, $2, $3, $4::uuid, $5::text, $6::text, $7::text, $8::text, $9::text,
+                $10::text, $11::text, $12::text, $13::text, 'TRIGGERED', now() + make_interval(secs => $14)
+           FROM claim
          RETURNING id
        ), docs AS (
          INSERT INTO consent_documents (transaction_id, position, name, name_ar, type, type_ar, metadata, must_be_accepted)
@@ -145,7 +153,9 @@ export class SendConsentService {
   private async throwExisting(spId: string, spTransactionId: string, onlyIfExists = false): Promise<void> {
     // An overdue pending one is answered as EXPIRED, as the status route reads it.
     const rows: { status: ConsentStatus }[] = await this.db.query(
-      `SELECT ${EFFECTIVE_STATUS_SQL} AS status FROM consent_transactions WHERE sp_id = $1 AND sp_transaction_id = $2`,
+      `SELECT ${EFFECTIVE_STATUS_SQL} AS status
+         FROM consent_idempotency i JOIN consent_transactions t ON t.id = i.transaction_id
+        WHERE i.sp_id = $1 AND i.sp_transaction_id = $2`,
       [spId, spTransactionId],
     );
     const existing = rows[0];
