@@ -27,13 +27,13 @@ let stepNo = 0;
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
 
-/** Prints a numbered step with the time it took and the time since the demo began. */
+/** Prints a numbered step (with the time since the demo began), its details, then how long it took. */
 async function step<T>(title: string, work: () => Promise<T>): Promise<T> {
   stepNo++;
   const t = Date.now();
+  out(`\n[${secs(t - started).padStart(7)}] ${String(stepNo).padStart(2)}. ${title}`);
   const result = await work();
-  const now = Date.now();
-  out(`\n[${secs(now - started).padStart(7)}] ${String(stepNo).padStart(2)}. ${title}  (${secs(now - t)})`);
+  out(`              ✓ ${secs(Date.now() - t)}`);
   return result;
 }
 const detail = (text: string) => out(`              ${text}`);
