@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { hasRedisConfigured } from './common/redis';
 import { configOrExit } from './main';
 
 function fail(message: string): never {
@@ -16,7 +17,9 @@ function fail(message: string): never {
 async function main(): Promise<void> {
   const config = configOrExit();
   // The embedded PGlite and redis-server belong to one server process; a separate worker needs shared ones.
-  if (!config.databaseUrl || !config.redisUrl) fail('DATABASE_URL and REDIS_URL are required (a separate worker shares the API instances\' Postgres and Redis)');
+  if (!config.databaseUrl || !hasRedisConfigured(config)) {
+    fail('DATABASE_URL and one of REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES are required (a separate worker shares the API instances\' Postgres and Redis)');
+  }
   const app = await NestFactory.createApplicationContext(AppModule.forRoot({ ...config, workersInProcess: true }), { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.flushLogs();

@@ -1,3 +1,4 @@
+import { createIORedisClient, Queue, RedisConnection } from 'bullmq';
 import Redis, { Cluster, ClusterOptions, RedisOptions } from 'ioredis';
 import type { AppConfig } from '../config/config';
 
@@ -9,7 +10,9 @@ export type RedisClient = Redis | Cluster;
  *   a request answers a coded 503 at once instead of hanging.
  * - `queue`: BullMQ producers and workers. BullMQ requires `maxRetriesPerRequest: null` for its
  *   blocking commands; commands wait for a reconnect (or a Sentinel/Cluster failover).
- * - `subscriber`: pub/sub (cache invalidation, SSE fan-out); resubscribes after reconnects.
+ * - `subscriber`: pub/sub (cache invalidation, SSE fan-out). Commands queue until the first
+ *   connection, a SUBSCRIBE fails once a reconnect does not bring Redis back; ioredis resubscribes
+ *   every channel after a reconnect or failover.
  */
 export type RedisPurpose = 'request' | 'queue' | 'subscriber';
 
@@ -18,11 +21,33 @@ function hostPort(entry: string): { host: string; port: number } {
   return { host, port: Number(port || 6379) };
 }
 
+const retryStrategy = (times: number) => Math.min(times * 100, 2000);
+
 function behaviour(purpose: RedisPurpose): RedisOptions {
-  const retryStrategy = (times: number) => Math.min(times * 100, 2000);
   if (purpose === 'request') return { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy };
   if (purpose === 'queue') return { maxRetriesPerRequest: null, enableReadyCheck: false, retryStrategy };
-  return { maxRetriesPerRequest: null, retryStrategy };
+  return { maxRetriesPerRequest: 1, retryStrategy };
+}
+
+function clusterOptions(redisOptions: RedisOptions, purpose: RedisPurpose): ClusterOptions {
+  return {
+    redisOptions,
+    enableOfflineQueue: purpose !== 'request',
+    enableReadyCheck: true,
+    clusterRetryStrategy: retryStrategy,
+    // A subscriber's SSUBSCRIBE goes to the shard owning the channel's slot (see SseHub).
+    shardedSubscribers: purpose === 'subscriber',
+  };
+}
+
+function sentinelOptions(config: AppConfig): RedisOptions {
+  return {
+    sentinels: config.redisSentinels!.split(',').map(hostPort),
+    name: config.redisSentinelName,
+    sentinelRetryStrategy: retryStrategy,
+    // After a failover, reconnect to the new master rather than keep talking to the demoted one.
+    failoverDetector: true,
+  } as RedisOptions;
 }
 
 /**
@@ -33,25 +58,77 @@ function behaviour(purpose: RedisPurpose): RedisOptions {
 export function createRedisClient(config: AppConfig, purpose: RedisPurpose, name: string): RedisClient {
   const common: RedisOptions = { ...behaviour(purpose), connectionName: name, password: config.redisPassword };
   if (config.redisClusterNodes) {
-    const options: ClusterOptions = {
-      redisOptions: common,
-      enableOfflineQueue: purpose !== 'request',
-      enableReadyCheck: true,
-      clusterRetryStrategy: (times) => Math.min(times * 100, 2000),
-    };
-    return new Cluster(config.redisClusterNodes.split(',').map(hostPort), options);
+    return new Cluster(config.redisClusterNodes.split(',').map(hostPort), clusterOptions(common, purpose));
   }
-  if (config.redisSentinels) {
-    return new Redis({
-      ...common,
-      sentinels: config.redisSentinels.split(',').map(hostPort),
-      name: config.redisSentinelName,
-      sentinelRetryStrategy: (times) => Math.min(times * 100, 2000),
-      // After a failover, reconnect to the new master rather than keep talking to the demoted one.
-      failoverDetector: true,
-    } as RedisOptions);
-  }
+  if (config.redisSentinels) return new Redis({ ...common, ...sentinelOptions(config) });
   return new Redis(config.redisUrl!, common);
+}
+
+/** True when `client` is a Redis Cluster client. */
+export function isCluster(client: RedisClient): client is Cluster {
+  return (client as Cluster).isCluster === true;
+}
+
+/** A connection for SUBSCRIBE with the topology and options of `client` (a subscribed connection can run nothing else). */
+export function subscriberOf<T extends RedisClient>(client: T): T {
+  // Cluster.duplicate takes (startupNodes, options), Redis.duplicate takes (options).
+  const options = { enableOfflineQueue: true };
+  return (isCluster(client) ? client.duplicate([], options) : (client as Redis).duplicate(options)) as T;
+}
+
+/** Marker BullMQ passes through to `clientFactory`: the cluster to build for one BullMQ connection. */
+const CLUSTER_SPEC = 'muwafaqaCluster';
+type ClusterSpec = { nodes: { host: string; port: number }[]; options: ClusterOptions };
+
+function installClusterFactory(): void {
+  if (RedisConnection.clientFactory) return;
+  // Every BullMQ Queue and Worker then owns (and closes) its own Cluster client, as it owns its
+  // Redis client on the other topologies. Options without the marker get BullMQ's default client.
+  RedisConnection.clientFactory = (opts) => {
+    const spec = (opts as Record<string, unknown>)[CLUSTER_SPEC] as ClusterSpec | undefined;
+    if (spec) {
+      const redisOptions = { ...spec.options.redisOptions, connectionName: opts.connectionName ?? spec.options.redisOptions?.connectionName };
+      return createIORedisClient(new Cluster(spec.nodes, { ...spec.options, redisOptions }));
+    }
+    const { url, ...rest } = opts as RedisOptions & { url?: string };
+    return createIORedisClient(url ? new Redis(url, rest) : new Redis(rest));
+  };
+}
+
+/**
+ * BullMQ's connection options (BullModule.forRoot). Offline queue off on every topology: an add
+ * while Redis (or, on Cluster, the node owning the queues' slot) is away fails instead of
+ * waiting, so the outbox row stays pending and the relay tries again. `maxRetriesPerRequest:
+ * null` is what BullMQ's blocking worker connections require.
+ */
+export function bullConnection(config: AppConfig): RedisOptions {
+  const base: RedisOptions = { connectionName: 'muwafaqa-bull', password: config.redisPassword, enableOfflineQueue: false, maxRetriesPerRequest: null, retryStrategy };
+  if (config.redisClusterNodes) {
+    installClusterFactory();
+    const spec: ClusterSpec = {
+      nodes: config.redisClusterNodes.split(',').map(hostPort),
+      // Offline queue off as on the other topologies: an add fails while the cluster is not ready.
+      options: { ...clusterOptions({ ...behaviour('queue'), password: config.redisPassword }, 'queue'), enableOfflineQueue: false },
+    };
+    return { ...base, [CLUSTER_SPEC]: spec } as RedisOptions;
+  }
+  if (config.redisSentinels) return { ...base, ...sentinelOptions(config) };
+  return { ...base, ...({ url: config.redisUrl } as RedisOptions) };
+}
+
+/**
+ * Waits until REDIS_WAIT_REPLICAS replicas hold what `queues` just wrote (Redis WAIT on each
+ * queue's own connection), and throws when fewer acknowledge in time. On Sentinel this is what
+ * makes an enqueued job survive a failover: the outbox row is marked dispatched only after it.
+ * Not applied on Cluster (WAIT would go to an arbitrary node) or when the setting is 0.
+ */
+export async function waitForReplicas(config: AppConfig, ...queues: Queue[]): Promise<void> {
+  if (config.redisWaitReplicas <= 0 || config.redisClusterNodes) return;
+  for (const queue of queues) {
+    const client = (await queue.client) as unknown as Redis;
+    const acked = Number(await client.wait(config.redisWaitReplicas, config.redisWaitTimeoutMs));
+    if (acked < config.redisWaitReplicas) throw new Error(`Redis WAIT: ${acked} of ${config.redisWaitReplicas} replicas acknowledged the enqueued jobs`);
+  }
 }
 
 /** True when any Redis topology is configured (otherwise the server starts a local redis-server). */

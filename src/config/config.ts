@@ -100,6 +100,9 @@ export function loadConfig(env: Env = process.env) {
     redisPassword: optional(env, 'REDIS_PASSWORD'),
     /** Prefix of every Redis key (queues, replay records, rate limits), so tenants or test runs never collide. */
     redisPrefix: str(env, 'REDIS_PREFIX', 'muwafaqa'),
+    /** Replicas that must hold enqueued jobs before an outbox row counts as dispatched (Redis WAIT); default 1 with Sentinel, else 0. */
+    redisWaitReplicas: int(env, 'REDIS_WAIT_REPLICAS', optional(env, 'REDIS_SENTINELS') ? 1 : 0, 0, 16),
+    redisWaitTimeoutMs: int(env, 'REDIS_WAIT_TIMEOUT_MS', 2000, 10, 60_000),
     workersInProcess: bool(env, 'WORKERS_IN_PROCESS', true),
     logLevel: enumOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),

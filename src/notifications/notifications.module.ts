@@ -1,5 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { bullConnection } from '../common/redis';
 import type { AppConfig } from '../config/config';
 import { DeviceRegistry } from './device-registry.service';
 import { OutboxRelay } from './outbox-relay.service';
@@ -24,9 +25,9 @@ export class NotificationsModule {
       global: true,
       imports: [
         BullModule.forRoot({
-          // No offline queue: an add while Redis is away fails at once (the outbox row waits instead).
-          // maxRetriesPerRequest null is what BullMQ's blocking worker connections require.
-          connection: { url: config.redisUrl, enableOfflineQueue: false, maxRetriesPerRequest: null } as never,
+          // Any topology (single node, Sentinel, Cluster); an add while Redis is away fails at once
+          // (the outbox row waits instead). See bullConnection.
+          connection: bullConnection(config),
           prefix: queuePrefix(config),
         }),
         BullModule.registerQueue({ name: PUSH_QUEUE }, { name: CALLBACK_QUEUE }),

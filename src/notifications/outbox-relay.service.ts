@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
+import { waitForReplicas } from '../common/redis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { OutboxSignal } from '../consent/outbox-signal';
 import type { ConsentStatus } from '../consent/consent-state-machine';
@@ -100,6 +101,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           })),
         );
       }
+      // On Sentinel: a job only the dying master held would be lost by a failover; the row waits instead.
+      await waitForReplicas(this.config, ...(pushes.length ? [this.pushQueue] : []), ...(callbacks.length ? [this.callbackQueue] : []));
       await m.query(`UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
       return rows.length;
     });

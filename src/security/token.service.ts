@@ -18,6 +18,7 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { KEY_MATERIAL, REDIS, redisKey } from '../common/core.module';
 import { ApiError } from '../common/errors/api-error';
+import { subscriberOf } from '../common/redis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { KeyMaterial } from './key-material';
 
@@ -89,7 +90,7 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     // A key retired on another instance must stop verifying here at once: it may be compromised.
-    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true });
+    this.subscriber = subscriberOf(this.redis); // also right on a Redis Cluster
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', () => void this.refreshKeys().catch(() => undefined));
     await this.subscriber.subscribe(this.channel);

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { KEY_MATERIAL, REDIS, redisKey } from '../common/core.module';
+import { subscriberOf } from '../common/redis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { KeyMaterial } from '../security/key-material';
 
@@ -42,7 +43,7 @@ export class SpDirectory implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
-    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true });
+    this.subscriber = subscriberOf(this.redis); // also right on a Redis Cluster
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (_channel: string, clientId: string) => this.cache.delete(clientId));
     // After a reconnect, messages may have been missed: start from empty.

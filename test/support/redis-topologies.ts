@@ -29,6 +29,7 @@ async function waitFor(check: () => Promise<boolean>, what: string, ms = 15_000)
 
 async function pings(port: number): Promise<boolean> {
   const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  c.on('error', () => undefined); // refused until the server listens: that is what we poll for
   try {
     await c.connect();
     return (await c.ping()) === 'PONG';
@@ -40,6 +41,8 @@ async function pings(port: number): Promise<boolean> {
 export interface RedisNode {
   port: number;
   url: string;
+  /** Its working directory (removed by the topology's stop()). */
+  dir?: string;
   process: ChildProcess;
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port with the same data directory. */
@@ -54,6 +57,7 @@ export async function startRedisNode(extra: string[] = [], port?: number, dir?: 
   const node: RedisNode = {
     port: p,
     url: `redis://127.0.0.1:${p}`,
+    dir: d,
     process: launch(),
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       const child = node.process;
@@ -73,7 +77,7 @@ export async function startRedisNode(extra: string[] = [], port?: number, dir?: 
 }
 
 /** A 3-master Redis Cluster on loopback (`redis-cli --cluster create`). */
-export async function startRedisCluster(): Promise<{ nodes: RedisNode[]; nodesEnv: string; stop(): Promise<void> }> {
+export async function startRedisCluster() {
   const dir = mkdtempSync(join(tmpdir(), 'mwq-cluster-'));
   const nodes: RedisNode[] = [];
   for (let i = 0; i < 3; i++) {
@@ -85,16 +89,22 @@ export async function startRedisCluster(): Promise<{ nodes: RedisNode[]; nodesEn
   });
   if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
   await waitFor(async () => {
-    const c = new Redis({ port: nodes[0].port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+    const c = new Redis({ port: nodes[0].port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
+    c.on('error', () => undefined);
     try {
       return String(await c.call('cluster', 'info')).includes('cluster_state:ok');
     } finally {
       c.disconnect();
     }
   }, 'cluster_state:ok');
+  const nodesEnv = nodes.map((n) => `127.0.0.1:${n.port}`).join(',');
   return {
     nodes,
-    nodesEnv: nodes.map((n) => `127.0.0.1:${n.port}`).join(','),
+    nodesEnv,
+    /** Gateway variables for this topology (REDIS_URL unset: the topologies are exclusive). */
+    env(): Record<string, string> {
+      return { REDIS_URL: undefined as unknown as string, REDIS_CLUSTER_NODES: nodesEnv };
+    },
     async stop() {
       for (const n of nodes) await n.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -128,6 +138,7 @@ export async function startRedisSentinel(masterName = 'mymaster') {
     sentinels.push({
       port,
       url: `redis://127.0.0.1:${port}`,
+      dir,
       process: child,
       async stop() {
         if (child.exitCode !== null || child.signalCode !== null) return;
@@ -141,16 +152,46 @@ export async function startRedisSentinel(masterName = 'mymaster') {
       },
     });
   }
+  const sentinelsEnv = sentinels.map((s) => `127.0.0.1:${s.port}`).join(',');
+  /** The master's port as the sentinels report it. */
+  const masterPort = async (): Promise<number> => {
+    const c = new Redis({ port: sentinels[0].port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
+    c.on('error', () => undefined);
+    try {
+      const [, port] = (await c.call('sentinel', 'get-master-addr-by-name', masterName)) as [string, string];
+      return Number(port);
+    } finally {
+      c.disconnect();
+    }
+  };
+  // The sentinels must know the replica (and each other) before a failover can promote it.
+  await waitFor(async () => {
+    const c = new Redis({ port: sentinels[0].port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
+    c.on('error', () => undefined);
+    try {
+      const replicas = (await c.call('sentinel', 'replicas', masterName)) as string[][];
+      const others = (await c.call('sentinel', 'sentinels', masterName)) as string[][];
+      return replicas.length === 1 && replicas[0].join(' ').includes('slave') && others.length === 2;
+    } finally {
+      c.disconnect();
+    }
+  }, 'sentinels to discover the replica and each other');
   return {
     master,
     replica,
     sentinels,
-    sentinelsEnv: sentinels.map((s) => `127.0.0.1:${s.port}`).join(','),
+    sentinelsEnv,
     masterName,
+    masterPort,
+    /** Gateway variables for this topology (REDIS_URL unset: the topologies are exclusive). */
+    env(): Record<string, string> {
+      return { REDIS_URL: undefined as unknown as string, REDIS_SENTINELS: sentinelsEnv, REDIS_SENTINEL_NAME: masterName };
+    },
     async stop() {
       for (const s of sentinels) await s.stop();
       await replica.stop();
       await master.stop();
+      for (const n of [...sentinels, replica, master]) if (n.dir) rmSync(n.dir, { recursive: true, force: true });
     },
   };
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Redis from 'ioredis';
 import { REDIS, redisKey } from '../../common/core.module';
+import { createRedisClient, RedisClient, whenReady } from '../../common/redis';
 import { ApiError } from '../../common/errors/api-error';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { TokenService } from '../../security/token.service';
@@ -23,11 +24,14 @@ type Listener = (event: ConsentRequestEvent) => void;
  * Live events for the reference web app. A push to an 'sse' device is a Redis PUBLISH on the
  * device's channel, so whichever instance holds the browser's stream delivers it; PUBLISH
  * answers how many streams listened, which is how the worker knows the device was reached.
+ * On a Redis Cluster the channel is sharded (SPUBLISH/SSUBSCRIBE): a plain PUBLISH there counts
+ * only the subscribers on the node it was sent to, a sharded one reaches and counts them all.
  */
 @Injectable()
 export class SseHub implements OnModuleDestroy {
   private readonly logger = new Logger(SseHub.name);
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
+  private subscriberReady?: Promise<void>;
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly open = new Set<FastifyReply>();
 
@@ -40,7 +44,12 @@ export class SseHub implements OnModuleDestroy {
 
   /** Publishes to every open stream of the device; answers how many received it. */
   async publish(deviceId: string, event: ConsentRequestEvent): Promise<number> {
-    return this.redis.publish(this.channel(deviceId), JSON.stringify(event));
+    const message = JSON.stringify(event);
+    return this.sharded ? Number(await this.redis.spublish(this.channel(deviceId), message)) : this.redis.publish(this.channel(deviceId), message);
+  }
+
+  private get sharded(): boolean {
+    return Boolean(this.config.redisClusterNodes);
   }
 
   /**
@@ -92,9 +101,10 @@ export class SseHub implements OnModuleDestroy {
   private async listen(deviceId: string): Promise<void> {
     if (!this.subscriber) {
       // A dedicated connection: a subscribed client cannot run other commands. It resubscribes after reconnecting.
-      this.subscriber = new Redis(this.config.redisUrl!, { connectionName: 'muwafaqa-sse', maxRetriesPerRequest: 1 });
+      this.subscriber = createRedisClient(this.config, 'subscriber', 'muwafaqa-sse');
+      this.subscriberReady = whenReady(this.subscriber);
       this.subscriber.on('error', () => undefined);
-      this.subscriber.on('message', (channel: string, message: string) => {
+      this.subscriber.on(this.sharded ? 'smessage' : 'message', (channel: string, message: string) => {
         const deviceId = channel.slice(channel.lastIndexOf(':') + 1);
         let event: ConsentRequestEvent;
         try {
@@ -108,7 +118,11 @@ export class SseHub implements OnModuleDestroy {
     if (!this.listeners.has(deviceId)) {
       this.listeners.set(deviceId, new Set());
       try {
-        await this.subscriber.subscribe(this.channel(deviceId));
+        if (this.sharded) {
+          // A cluster routes SSUBSCRIBE by slot: it needs the slot map, known once the client is ready.
+          await Promise.race([this.subscriberReady, new Promise((_, no) => setTimeout(() => no(new Error('cluster not ready')), 5000).unref())]);
+          await this.subscriber.ssubscribe(this.channel(deviceId));
+        } else await this.subscriber.subscribe(this.channel(deviceId));
       } catch (err) {
         this.listeners.delete(deviceId);
         this.logger.warn(`sse subscribe failed: ${(err as Error).message}`);
@@ -128,7 +142,8 @@ export class SseHub implements OnModuleDestroy {
     set.delete(listener);
     if (set.size === 0) {
       this.listeners.delete(deviceId);
-      void this.subscriber?.unsubscribe(this.channel(deviceId)).catch(() => undefined);
+      const channel = this.channel(deviceId);
+      void (this.sharded ? this.subscriber?.sunsubscribe(channel) : this.subscriber?.unsubscribe(channel))?.catch(() => undefined);
     }
   }
 }
