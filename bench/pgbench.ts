@@ -44,13 +44,18 @@ SELECT d.user_id, p.verified, bool_or(d.id_doc_type = 'EMIRATES_ID') AS has_type
  WHERE d.identifier_hash = ${lit(f.identifierHash)}
  GROUP BY d.user_id, p.verified
  ORDER BY has_type DESC LIMIT 1;
-WITH tx AS (
+WITH claim AS (
+  INSERT INTO consent_idempotency (sp_id, sp_transaction_id, transaction_id)
+  VALUES (${lit(f.spId)}, 'pgb-' || :client_id::text || '-' || :r::text, consent_uuid_v7())
+  ON CONFLICT DO NOTHING
+  RETURNING sp_transaction_id, transaction_id
+), tx AS (
   INSERT INTO consent_transactions
     (id, sp_id, sp_transaction_id, user_id, id_doc_type, request_type, requested_by_id, purpose, purpose_ar,
      requestor_name, requestor_name_ar, requestor_id_type, requestor_enc, status, expires_at)
-  VALUES (gen_random_uuid(), ${lit(f.spId)}, 'pgb-' || :client_id::text || '-' || :r::text, ${lit(f.userId)}, 'EMIRATES_ID', 'spToSp', ${lit(f.spId)},
-          'Opening a bank account', 'فتح حساب مصرفي', NULL, NULL, NULL, NULL, 'TRIGGERED', now() + make_interval(secs => ${f.ttlSeconds}))
-  ON CONFLICT ON CONSTRAINT consent_transactions_sp_tx DO NOTHING
+  SELECT claim.transaction_id, ${lit(f.spId)}, claim.sp_transaction_id, ${lit(f.userId)}, 'EMIRATES_ID', 'spToSp', ${lit(f.spId)},
+          'Opening a bank account', 'فتح حساب مصرفي', NULL, NULL, NULL, NULL, 'TRIGGERED', now() + make_interval(secs => ${f.ttlSeconds})
+    FROM claim
   RETURNING id
 ), docs AS (
   INSERT INTO consent_documents (transaction_id, position, name, name_ar, type, type_ar, metadata, must_be_accepted)
