@@ -47,6 +47,11 @@ export function toApiError(err: unknown, req: { method?: string; url?: string; i
     return new ApiError('REQ_1000005');
   }
   if (isDependencyDown(err)) return new ApiError('REQ_1000006').withHeader('Retry-After', '5');
+  // Postgres data exceptions (class 22: a NUL byte in text, a malformed uuid or number) come from
+  // input no validator caught; the statement was refused, so it is the caller's bad request.
+  const e = err as { driverError?: { code?: string }; code?: string };
+  const sqlState = e?.driverError?.code ?? e?.code;
+  if (typeof sqlState === 'string' && /^22[0-9A-Z]{3}$/.test(sqlState)) return new ApiError('REQ_1000005');
   return new ApiError('REQ_1000007', { requestId: String(req.id ?? '') });
 }
 
