@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { signRequest } from '../../src/security/request-signature';
-import { adminToken, createUser, newEmiratesId, onboardSp, sendBody, SpClient, SpCredentials, TestUser, userToken } from '../support/clients';
+import { adminToken, createUser, onboardSp, sendBody, SpClient, SpCredentials, TestUser, userToken } from '../support/clients';
 import { leaksInternals } from '../support/fault-load';
 import { hostileBody, hostileValue, isBilingualCatalogBody, nastyString, rawHostileBody, rawRequest, RawResult, tableCounts } from '../support/fault-hostile';
 import { Gateway, startGateway } from '../support/gateway';
@@ -135,7 +135,9 @@ describe('hostile input against every route', () => {
     return probe(route, path, body, headers);
   }
 
-  const pathOf = (route: Route, segment = 'none') => route.path.replace('{x}', encodeURIComponent(segment));
+  // Percent-encodes the UTF-8 bytes (encodeURIComponent throws on an unpaired surrogate).
+  const encodeSegment = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  const pathOf = (route: Route, segment = 'none') => route.path.replace('{x}', encodeSegment(segment));
 
   it('JSON bodies: random JSON, wrong types, huge strings and arrays, deep nesting, unicode edge cases, injection strings', async () => {
     for (const route of routes.filter((r) => r.body)) {
@@ -228,8 +230,8 @@ describe('hostile input against every route', () => {
   it('still serves a valid request afterwards, and the pending request is intact', async () => {
     const res = await spClient.status('tx_unknown');
     expect(res.status).toBe(404);
-    const other = await createUser(gw, { documents: [{ idDocType: 'EMIRATES_ID', identifier: newEmiratesId() }] });
+    const other = await createUser(gw);
     const sent = await spClient.send(sendBody(sp, other));
-    expect({ status: sent.status, body: sent.body }).toEqual({ status: 201, body: expect.anything() });
+    expect(sent.body).toEqual(expect.objectContaining({ transactionStatus: 'TRIGGERED' }));
   });
 });
