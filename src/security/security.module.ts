@@ -6,6 +6,7 @@ import { BearerStrategy } from './bearer.strategy';
 import { OAuthController } from './oauth.controller';
 import { OAuthService } from './oauth.service';
 import { RateLimiter } from './rate-limiter';
+import { ReplayFallback } from './replay-fallback.service';
 import { SpSignatureGuard } from './sp-signature.guard';
 import { TokenKeysController } from './token-keys.controller';
 import { TokenService } from './token.service';
@@ -15,7 +16,7 @@ import { TokenService } from './token.service';
 @Module({
   imports: [PassportModule],
   controllers: [OAuthController, TokenKeysController],
-  providers: [TokenService, OAuthService, RateLimiter, BearerStrategy, SpDirectory, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard],
-  exports: [BearerStrategy, TokenService, SpDirectory, RateLimiter, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard],
+  providers: [ReplayFallback, TokenService, OAuthService, RateLimiter, BearerStrategy, SpDirectory, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard],
+  exports: [ReplayFallback, BearerStrategy, TokenService, SpDirectory, RateLimiter, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard],
 })
 export class SecurityModule {}

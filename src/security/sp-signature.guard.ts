@@ -5,6 +5,8 @@ import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
 import { RateLimiter } from './rate-limiter';
+import { ReplayFallback } from './replay-fallback.service';
+import { isDependencyDown } from '../common/errors/api-exception.filter';
 import { verifyRequestSignature } from './request-signature';
 import type { Principal } from './token.service';
 
@@ -23,6 +25,7 @@ export class SpSignatureGuard implements CanActivate {
   constructor(
     private readonly directory: SpDirectory,
     private readonly limiter: RateLimiter,
+    private readonly replays: ReplayFallback,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -46,7 +49,18 @@ export class SpSignatureGuard implements CanActivate {
     // A timestamp is accepted up to one window either side of now, so the signature is remembered
     // for two; by its digest, so Redis holds no signature value.
     const seen = createHash('sha256').update(signature).digest('base64url');
-    await this.limiter.consume(`sp:${sp.clientId}`, this.config.rateLimitPerMinute, { key: `replay:${seen}`, ttlMs: 2 * windowMs });
+    const caller = `sp:${sp.clientId}`;
+    try {
+      await this.limiter.consume(caller, this.config.rateLimitPerMinute, { key: `replay:${seen}`, ttlMs: 2 * windowMs });
+    } catch (err) {
+      if (!isDependencyDown(err)) throw err;
+      // Redis is away: replay protection moves to Postgres; the rate limit waits for Redis.
+      await this.replays.recordOnce(caller, seen, 2 * windowMs);
+      req.sp = sp;
+      return true;
+    }
+    // After an outage, a request accepted through Postgres must not be replayable through Redis.
+    if (await this.replays.isActive()) await this.replays.recordOnce(caller, seen, 2 * windowMs);
     req.sp = sp;
     return true;
   }

@@ -16,10 +16,8 @@ describe('push notifications survive Redis outages and dead workers', () => {
     await fcm?.stop();
   });
 
-  // BLOCKED outside notifications: SpSignatureGuard's replay + rate-limit step (RateLimiter,
-  // src/security) needs Redis, so a send answers 503 REQ_1000006 while Redis is down. The outbox
-  // half works (rows wait, then go exactly once); un-skip once the guard degrades without Redis.
-  it.skip('answers 201 to sends made while Redis is stopped, and after it returns every push arrives exactly once', async () => {
+  // While Redis is down, replay records go to Postgres (ReplayFallback) and the outbox rows wait.
+  it('answers 201 to sends made while Redis is stopped, and after it returns every push arrives exactly once', async () => {
     const port = await freePort();
     let redis = await startRedisServer(port);
     const gw = await startGateway({ ...fcm.env(), REDIS_URL: `redis://127.0.0.1:${port}` });
