@@ -54,7 +54,8 @@ describe('fault: Redis stopped for 10 s during a steady stream of sends', () => 
     expect(odd).toEqual([]);
     const during = outcomes.filter((o) => o.phase === 'outage');
     expect(during.length).toBeGreaterThan(0);
-    expect(during.some((o) => o.status === 503)).toBe(true);
+    // Replay records fall back to Postgres, so sends keep being accepted while Redis is away.
+    expect(during.filter((o) => o.status === 201).length).toBeGreaterThan(0);
 
     // A 503 wrote nothing.
     const refused = outcomes.filter((o) => o.status === 503).map((o) => o.spTransactionID);
