@@ -26,7 +26,7 @@ export interface RegisteredDevice {
   createdAt: Date;
 }
 
-interface DeviceRow {
+export interface DeviceRow {
   id: string;
   user_id: string;
   platform: DevicePlatform;
@@ -35,13 +35,13 @@ interface DeviceRow {
   created_at: Date;
 }
 
-const toDevice = (r: DeviceRow): RegisteredDevice => ({
+export const toDevice = (r: DeviceRow): RegisteredDevice => ({
   id: r.id,
   userId: r.user_id,
   platform: r.platform,
   pushToken: r.push_token,
   locale: r.locale,
-  createdAt: r.created_at,
+  createdAt: new Date(r.created_at),
 });
 
 const bad = (en: string, ar: string) => new ApiError('NTF_1000002', { reason: en, reasonAr: ar });

@@ -5,7 +5,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ConsentTransitions } from '../consent/consent-transitions.service';
-import { DeviceRegistry, RegisteredDevice } from './device-registry.service';
+import { DeviceRegistry, DeviceRow, RegisteredDevice, toDevice } from './device-registry.service';
 import { pushContent, PushSubject } from './push-content';
 import { PushProviders } from './providers/push-providers';
 import type { PushOutcome } from './providers/push-provider';
@@ -18,6 +18,8 @@ interface TransactionRow {
   purpose_ar: string | null;
   requester_name: string;
   requester_name_ar: string;
+  devices: DeviceRow[];
+  reached: string[];
 }
 
 export interface PushJobResult {
@@ -59,13 +61,13 @@ export class PushProcessor extends WorkerHost implements OnApplicationBootstrap 
     const { transactionId } = job.data;
     const attempt = job.attemptsMade + 1;
     const lastAttempt = attempt >= (job.opts.attempts ?? 1);
-    const tx = await this.loadTransaction(transactionId);
+    const tx = await this.loadJob(transactionId);
     if (!tx) return { delivered: 0, pending: 0, skipped: 'transaction not found' };
     // Cancelled, expired or already decided: nobody needs to be told any more.
     if (tx.status !== 'TRIGGERED') return { delivered: 0, pending: 0, skipped: `status ${tx.status}` };
 
-    const all = await this.devices.list(tx.user_id);
-    const reached = await this.reachedDevices(transactionId);
+    const all = tx.devices.map(toDevice);
+    const reached = new Set(tx.reached);
     const pending = all.filter((d) => !reached.has(d.id));
     const subject: PushSubject = {
       transactionId,
@@ -108,24 +110,23 @@ export class PushProcessor extends WorkerHost implements OnApplicationBootstrap 
     return result;
   }
 
-  private async loadTransaction(id: string): Promise<TransactionRow | undefined> {
+  /**
+   * The transaction, its SP's names, the user's devices and the devices an earlier attempt (or
+   * a worker that died) already reached: one query, since every job needs all of it.
+   */
+  private async loadJob(id: string): Promise<TransactionRow | undefined> {
     const rows: TransactionRow[] = await this.db.query(
       `SELECT t.status, t.user_id, t.purpose, t.purpose_ar,
               COALESCE(t.requestor_name, sp.name) AS requester_name,
-              COALESCE(t.requestor_name_ar, t.requestor_name, sp.name_ar) AS requester_name_ar
+              COALESCE(t.requestor_name_ar, t.requestor_name, sp.name_ar) AS requester_name_ar,
+              COALESCE((SELECT json_agg(d ORDER BY d.created_at, d.id)
+                          FROM (SELECT id, user_id, platform, push_token, locale, created_at FROM devices WHERE user_id = t.user_id) d), '[]') AS devices,
+              ARRAY(SELECT DISTINCT a.device_id::text FROM notification_attempts a
+                     WHERE a.transaction_id = t.id AND a.outcome = 'delivered' AND a.device_id IS NOT NULL) AS reached
          FROM consent_transactions t JOIN service_providers sp ON sp.client_id = t.sp_id
         WHERE t.id = $1`,
       [id],
     );
     return rows[0];
-  }
-
-  /** Devices an earlier attempt (or an earlier worker, before it died) already reached. */
-  private async reachedDevices(transactionId: string): Promise<Set<string>> {
-    const rows: { device_id: string }[] = await this.db.query(
-      `SELECT DISTINCT device_id FROM notification_attempts WHERE transaction_id = $1 AND outcome = 'delivered' AND device_id IS NOT NULL`,
-      [transactionId],
-    );
-    return new Set(rows.map((r) => r.device_id));
   }
 }
