@@ -47,7 +47,8 @@ export function loggerOptions(config: AppConfig): Params {
       genReqId: (req) => (req as { id?: string }).id ?? requestIdOf(req),
       customProps: (req) => {
         const extra = (req as LoggedRequest).muwafaqa;
-        return { requestId: (req as { id?: string }).id, route: extra?.route, clientId: extra?.clientId, userId: extra?.userId };
+        // Called at the start (nothing known yet) and at the end of the request; req.id is already in the line.
+        return { route: extra?.route, clientId: extra?.clientId, userId: extra?.userId };
       },
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: String(req.url).split('?')[0] }),

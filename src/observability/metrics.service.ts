@@ -137,7 +137,10 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private defineScrapeTimeMetrics(registers: Registry[]): void {
-    const self = this;
+    // prom-client calls collect() with the metric as `this`; the service's parts are captured here.
+    const run = this.collect.bind(this);
+    const db = this.db;
+    const queues = this.queues;
     new Gauge({
       name: 'muwafaqa_consent_transactions',
       help: 'Consent transactions in the database, by status',
@@ -145,8 +148,8 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
       registers,
       async collect() {
         this.reset();
-        await self.collect('consent_transactions', async () => {
-          const rows: { status: string; n: string }[] = await self.db.query(`SELECT status, count(*) AS n FROM consent_transactions GROUP BY status`);
+        await run('consent_transactions', async () => {
+          const rows: { status: string; n: string }[] = await db.query(`SELECT status, count(*) AS n FROM consent_transactions GROUP BY status`);
           for (const s of CONSENT_STATUSES) this.set({ status: s }, 0);
           for (const r of rows) this.set({ status: r.status }, Number(r.n));
         });
@@ -159,8 +162,8 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
       registers,
       async collect() {
         this.reset();
-        await self.collect('outbox', async () => {
-          const rows: { topic: string; n: string }[] = await self.db.query(`SELECT topic, count(*) AS n FROM outbox WHERE dispatched_at IS NULL GROUP BY topic`);
+        await run('outbox', async () => {
+          const rows: { topic: string; n: string }[] = await db.query(`SELECT topic, count(*) AS n FROM outbox WHERE dispatched_at IS NULL GROUP BY topic`);
           for (const t of ['push', 'callback']) this.set({ topic: t }, 0);
           for (const r of rows) this.set({ topic: r.topic }, Number(r.n));
         });
@@ -171,8 +174,8 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
       help: 'Age of the oldest outbox row not yet relayed (0 when none)',
       registers,
       async collect() {
-        await self.collect('outbox_age', async () => {
-          const rows: { age: number | null }[] = await self.db.query(`SELECT extract(epoch FROM now() - min(created_at))::float AS age FROM outbox WHERE dispatched_at IS NULL`);
+        await run('outbox_age', async () => {
+          const rows: { age: number | null }[] = await db.query(`SELECT extract(epoch FROM now() - min(created_at))::float AS age FROM outbox WHERE dispatched_at IS NULL`);
           this.set(Number(rows[0]?.age ?? 0));
         });
       },
@@ -185,8 +188,8 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
       async collect() {
         this.reset();
         await Promise.all(
-          Object.entries(self.queues).map(([name, queue]) =>
-            self.collect(`queue_${name}`, async () => {
+          Object.entries(queues).map(([name, queue]) =>
+            run(`queue_${name}`, async () => {
               const counts = await queue.getJobCounts(...JOB_STATES);
               for (const state of JOB_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
             }),
@@ -202,8 +205,8 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
       registers,
       async collect() {
         this.reset();
-        await self.collect('push_attempts', async () => {
-          const rows: { platform: string; outcome: string; n: string }[] = await self.db.query(
+        await run('push_attempts', async () => {
+          const rows: { platform: string; outcome: string; n: string }[] = await db.query(
             `SELECT platform, outcome, count(*) AS n FROM notification_attempts GROUP BY platform, outcome`,
           );
           for (const r of rows) this.inc({ provider: r.platform, outcome: r.outcome }, Number(r.n));
@@ -217,8 +220,8 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
       registers,
       async collect() {
         this.reset();
-        await self.collect('callback_attempts', async () => {
-          const rows: { sp_id: string; delivered: boolean; n: string }[] = await self.db.query(
+        await run('callback_attempts', async () => {
+          const rows: { sp_id: string; delivered: boolean; n: string }[] = await db.query(
             `SELECT t.sp_id, a.delivered, count(*) AS n FROM callback_attempts a JOIN consent_transactions t ON t.id = a.transaction_id GROUP BY t.sp_id, a.delivered`,
           );
           for (const r of rows) this.inc({ sp_id: r.sp_id, outcome: r.delivered ? 'delivered' : 'failed' }, Number(r.n));

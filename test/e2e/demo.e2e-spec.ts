@@ -8,7 +8,7 @@ import { join } from 'node:path';
  */
 describe('npm run demo', () => {
   it('tells the whole story and exits 0 with no DATABASE_URL or REDIS_URL', async () => {
-    const env = { ...process.env, TS_NODE_SWC: 'true', TS_NODE_TRANSPILE_ONLY: 'true' };
+    const env: Record<string, string | undefined> = { ...process.env, TS_NODE_SWC: 'true', TS_NODE_TRANSPILE_ONLY: 'true' };
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
     const root = join(__dirname, '..', '..');
