@@ -163,12 +163,16 @@ describe('ops API under /admin/v1', () => {
       expect(cleared.body).toMatchObject({ hasCallbackApiKey: false, consentTtlSeconds: null, callbackUrl: 'http://127.0.0.1:9/new' });
     });
 
-    it('disables an SP: it gets no more tokens', async () => {
+    it('disables an SP at once: no more tokens, and a live token is refused', async () => {
       const sp = await onboardSp(gw);
-      expect((await clientToken(gw, sp.clientId, sp.clientSecret)).status).toBe(200);
+      const client = new SpClient(gw, sp);
+      expect((await client.status('warm-up')).status).toBe(404); // token fetched and SP cached
       const res = await adminCall(gw, 'PATCH', `/admin/v1/service-providers/${sp.clientId}`, { disabled: true });
       expect(res.body.disabled).toBe(true);
       expectCatalogError(await clientToken(gw, sp.clientId, sp.clientSecret), 401, 'OAUTH_1000001');
+      expectCatalogError(await client.send(sendBody(sp, user)), 403, 'CONS_1000016');
+      const { rows } = await gw.db.query(`SELECT count(*)::int AS n FROM consent_transactions WHERE sp_id = $1`, [sp.clientId]);
+      expect(rows[0].n).toBe(0);
     });
 
     it('refuses bad changes with catalog codes and writes nothing', async () => {
