@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { withEmiratesIdCheckDigit } from '../src/consent/identifier-rules';
+import { sampleSendBody } from '../src/consent/sample-request';
 import { signRequest } from '../src/security/request-signature';
 
 export const ADMIN_ID = 'bench-admin';
@@ -175,30 +176,7 @@ export function signedHeaders(sp: BenchSp, path: string, body: string, timestamp
 
 /** A valid send body (the seed's sample) with its own spTransactionID. */
 export function sendBody(sp: BenchSp, emiratesId: string, spTransactionID: string): string {
-  return JSON.stringify({
-    identifier: emiratesId,
-    idDocType: 'EMIRATES_ID',
-    requestedById: sp.clientId,
-    spId: sp.clientId,
-    spTransactionID,
-    purpose: 'Opening a bank account',
-    purposeAr: 'فتح حساب مصرفي',
-    requestType: 'spToSp',
-    content: {
-      documents: [
-        {
-          name: 'Emirates ID',
-          nameAr: 'الهوية الإماراتية',
-          type: 'EMIRATES_ID',
-          typeAr: 'الهوية',
-          metadata: [
-            { displayName: 'Full name', displayNameAr: 'الاسم الكامل' },
-            { displayName: 'Date of birth', displayNameAr: 'تاريخ الميلاد' },
-          ],
-        },
-      ],
-    },
-  });
+  return JSON.stringify(sampleSendBody({ identifier: emiratesId, spId: sp.clientId, requestedById: sp.clientId, spTransactionID }));
 }
 
 /** p-th percentile (0..100) of a list of numbers, nearest-rank. */

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CallbackVerificationError, ConsentCallback, MuwafaqaClient, MuwafaqaError, verifyCallback } from '../sdk/src';
 import { createApp } from '../src/app.factory';
+import { sampleSendBody } from '../src/consent/sample-request';
 import { loadConfig } from '../src/config/config';
 import { withEmiratesIdCheckDigit } from '../src/consent/identifier-rules';
 import { startEmbeddedServices } from '../src/main';
@@ -223,29 +224,9 @@ async function main(): Promise<void> {
     const client = new MuwafaqaClient({ baseUrl: base, clientId: sp.clientId, clientSecret: sp.clientSecret, signingSecret: sp.signingSecret });
     const spTransactionID = `demo-${Date.now().toString(36)}`;
     const sent = await step('The bank sends a consent request with the SP SDK (token + HMAC-signed request)', async () => {
-      const result = await client.send({
-        identifier,
-        idDocType: 'EMIRATES_ID',
-        spTransactionID,
-        requestedById: sp.clientId,
-        purpose: 'Opening a bank account',
-        purposeAr: 'فتح حساب مصرفي',
-        requestType: 'spToSp',
-        content: {
-          documents: [
-            {
-              name: 'Emirates ID',
-              nameAr: 'الهوية الإماراتية',
-              type: 'EMIRATES_ID',
-              typeAr: 'الهوية',
-              metadata: [
-                { displayName: 'Full name', displayNameAr: 'الاسم الكامل' },
-                { displayName: 'Date of birth', displayNameAr: 'تاريخ الميلاد' },
-              ],
-            },
-          ],
-        },
-      });
+      // The SDK fills spId with its own client id.
+      const { spId: _spId, ...body } = sampleSendBody({ identifier, spId: sp.clientId, requestedById: sp.clientId, spTransactionID });
+      const result = await client.send(body);
       detail(`POST /api/v1/consent/transaction/send → 201 ${JSON.stringify(result)}`);
       return result;
     });

@@ -1,36 +1,19 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '../config/config';
+import { sampleSendBody } from '../consent/sample-request';
 import { catalogEntries, errorBodySchema, errorExamples } from './error-catalog.openapi';
 
 const DOCS_PATH = 'docs';
 
 /** Examples from the seed and DESIGN.md (its signature test vector uses this status body). */
 const SEED_EXAMPLES: Record<string, Record<string, unknown>> = {
-  'POST /api/v1/consent/transaction/send': {
+  'POST /api/v1/consent/transaction/send': sampleSendBody({
     identifier: '784-1990-1234567-1',
-    idDocType: 'EMIRATES_ID',
-    requestedById: 'requesting_sp_client_id',
     spId: 'owner_sp_client_id',
+    requestedById: 'requesting_sp_client_id',
     spTransactionID: 'm9mhsb1iy0rqeru53e',
-    purpose: 'Opening a bank account',
-    purposeAr: 'فتح حساب مصرفي',
-    requestType: 'spToSp',
-    content: {
-      documents: [
-        {
-          name: 'Emirates ID',
-          nameAr: 'الهوية الإماراتية',
-          type: 'EMIRATES_ID',
-          typeAr: 'الهوية',
-          metadata: [
-            { displayName: 'Full name', displayNameAr: 'الاسم الكامل' },
-            { displayName: 'Date of birth', displayNameAr: 'تاريخ الميلاد' },
-          ],
-        },
-      ],
-    },
-  },
+  }),
   'POST /api/v1/consent/transaction/status': { spTransactionID: 'm9mhsb1iy0rqeru53e', spId: 'owner_sp_client_id' },
   'POST /api/v1/consent/transaction/cancel': { spTransactionID: 'm9mhsb1iy0rqeru53e', spId: 'owner_sp_client_id' },
 };

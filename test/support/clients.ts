@@ -1,5 +1,6 @@
 import { signRequest } from '../../src/security/request-signature';
 import { withEmiratesIdCheckDigit } from '../../src/consent/identifier-rules';
+import { sampleSendBody } from '../../src/consent/sample-request';
 import { ADMIN_ID, ADMIN_SECRET, Gateway } from './gateway';
 import { randomBytes, randomInt } from 'node:crypto';
 
@@ -162,28 +163,7 @@ export class SpClient {
 /** A complete, valid send body for `user`, as in the seed's sample. */
 export function sendBody(sp: SpCredentials, user: TestUser, overrides: Record<string, unknown> = {}) {
   return {
-    identifier: user.emiratesId,
-    idDocType: 'EMIRATES_ID',
-    requestedById: sp.clientId,
-    spId: sp.clientId,
-    spTransactionID: uniqueId('tx'),
-    purpose: 'Opening a bank account',
-    purposeAr: 'فتح حساب مصرفي',
-    requestType: 'spToSp',
-    content: {
-      documents: [
-        {
-          name: 'Emirates ID',
-          nameAr: 'الهوية الإماراتية',
-          type: 'EMIRATES_ID',
-          typeAr: 'الهوية',
-          metadata: [
-            { displayName: 'Full name', displayNameAr: 'الاسم الكامل' },
-            { displayName: 'Date of birth', displayNameAr: 'تاريخ الميلاد' },
-          ],
-        },
-      ],
-    },
+    ...sampleSendBody({ identifier: user.emiratesId, spId: sp.clientId, requestedById: sp.clientId, spTransactionID: uniqueId('tx') }),
     ...overrides,
   };
 }
