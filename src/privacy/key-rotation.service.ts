@@ -152,7 +152,7 @@ export class KeyRotationService {
     return { reencrypted, undecryptable };
   }
 
-  /** Every `*_enc` text column of the schema, with its table's primary key. */
+  /** Every `*_enc` text column of the schema (partitioned tables once, through their parent), with its table's primary key. */
   private async encryptedColumns(): Promise<EncryptedColumn[]> {
     const rows: { table_name: string; column_name: string; pk: string[] | null }[] = await this.db.query(
       `SELECT c.table_name, c.column_name,
@@ -164,6 +164,8 @@ export class KeyRotationService {
          FROM information_schema.columns c
          JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
         WHERE c.table_schema = current_schema() AND c.column_name LIKE '%\\_enc' AND c.data_type IN ('text', 'character varying')
+          -- A partition is rotated through its partitioned parent, not a second time on its own.
+          AND NOT (SELECT relispartition FROM pg_class WHERE oid = format('%I.%I', c.table_schema, c.table_name)::regclass)
         ORDER BY c.table_name, c.column_name`,
     );
     return rows
