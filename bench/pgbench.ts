@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { profileMatchSql } from '../src/users/user-directory.service';
 import { percentile } from './support';
 
 export interface SendSqlFixture {
@@ -14,12 +15,12 @@ export interface SendSqlFixture {
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /**
- * The SQL one successful send runs, statement for statement: the user lookup of
- * UserDirectory.findByIdentifier, then the single CTE of SendConsentService.send. (The SP
- * lookups are served from SpDirectory's cache and cost no round trip.) Values the gateway binds
- * as parameters are literals here, except the spTransactionID, which is random per transaction
- * and bound as a parameter under -M prepared. No BEGIN/COMMIT: the gateway runs both statements
- * in autocommit too, so one pgbench "transaction" (one script run) is one send.
+ * The SQL one successful send runs: the single statement of SendConsentService.send (profile
+ * lookup, idempotency claim, transaction, documents, event, outbox row). The SP lookups are
+ * served from SpDirectory's cache and cost no round trip. Values the gateway binds as parameters
+ * are literals here, except the spTransactionID, which is random per transaction and bound as a
+ * parameter under -M prepared. No BEGIN/COMMIT: the gateway runs it in autocommit too, so one
+ * pgbench "transaction" (one script run) is one send.
  */
 export function sendScript(f: SendSqlFixture): string {
   const documents = JSON.stringify([
@@ -39,23 +40,19 @@ export function sendScript(f: SendSqlFixture): string {
   // (hence the space after JSON's colons, and the actor spelled 'sp' || ':' || id).
   const json = documents.replace(/":/g, '": ');
   return `\\set r random(1, 9000000000000000000)
-SELECT d.user_id, p.verified, bool_or(d.id_doc_type = 'EMIRATES_ID') AS has_type
-  FROM user_documents d JOIN user_profiles p ON p.id = d.user_id
- WHERE d.identifier_hash = ${lit(f.identifierHash)}
- GROUP BY d.user_id, p.verified
- ORDER BY has_type DESC LIMIT 1;
-WITH claim AS (
+WITH profile AS (${profileMatchSql(lit(f.identifierHash), "'EMIRATES_ID'")}
+), claim AS (
   INSERT INTO consent_idempotency (sp_id, sp_transaction_id, transaction_id)
-  VALUES (${lit(f.spId)}, 'pgb-' || :client_id::text || '-' || :r::text, consent_uuid_v7())
+  SELECT ${lit(f.spId)}, 'pgb-' || :client_id::text || '-' || :r::text, consent_uuid_v7() FROM profile WHERE profile.has_type AND profile.verified
   ON CONFLICT DO NOTHING
   RETURNING sp_transaction_id, transaction_id
 ), tx AS (
   INSERT INTO consent_transactions
     (id, sp_id, sp_transaction_id, user_id, id_doc_type, request_type, requested_by_id, purpose, purpose_ar,
      requestor_name, requestor_name_ar, requestor_id_type, requestor_enc, status, expires_at)
-  SELECT claim.transaction_id, ${lit(f.spId)}, claim.sp_transaction_id, ${lit(f.userId)}, 'EMIRATES_ID', 'spToSp', ${lit(f.spId)},
+  SELECT claim.transaction_id, ${lit(f.spId)}, claim.sp_transaction_id, profile.user_id, 'EMIRATES_ID', 'spToSp', ${lit(f.spId)},
           'Opening a bank account', 'فتح حساب مصرفي', NULL, NULL, NULL, NULL, 'TRIGGERED', now() + make_interval(secs => ${f.ttlSeconds})
-    FROM claim
+    FROM claim, profile
   RETURNING id
 ), docs AS (
   INSERT INTO consent_documents (transaction_id, position, name, name_ar, type, type_ar, metadata, must_be_accepted)
@@ -66,7 +63,7 @@ WITH claim AS (
 ), push AS (
   INSERT INTO outbox (topic, transaction_id, payload) SELECT 'push', id, '{}'::jsonb FROM tx
 )
-SELECT id FROM tx;
+SELECT (SELECT id FROM tx) AS id, profile.user_id, profile.verified, profile.has_type FROM (SELECT 1) one LEFT JOIN profile ON true;
 `;
 }
 

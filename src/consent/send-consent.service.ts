@@ -6,15 +6,15 @@ import { uuidV7 } from '../database/uuid-v7';
 import { ApiError } from '../common/errors/api-error';
 import type { KeyMaterial } from '../security/key-material';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
-import { UserDirectory } from '../users/user-directory.service';
+import { profileMatchSql, profileRefusal, UserDirectory } from '../users/user-directory.service';
 import { ConsentStatus, EFFECTIVE_STATUS_SQL, isPending } from './consent-state-machine';
 import { SendConsentDto, SendConsentResponseDto } from './dto/send-consent.dto';
 import { normalizeIdentifier } from './identifier-rules';
 import { OutboxSignal } from './outbox-signal';
 
-/** Everything `send` writes, checked and prepared; `validate` stops here. */
+/** A request that passed every check that needs no database; the profile is checked by the write itself. */
 interface PreparedConsent {
-  userId: string;
+  identifierHash: string;
   requestType: 'spToSp' | 'peerToPeer';
   ttlSeconds: number;
 }
@@ -57,23 +57,26 @@ export class SendConsentService {
       metadata: d.metadata.map((m) => ({ displayName: m.displayName, displayNameAr: m.displayNameAr })),
       mustBeAccepted: d.mustBeAccepted === true,
     }));
-    // One statement, one round trip: the idempotency claim, the transaction, its documents, its
+    // One statement, one round trip: the profile lookup (nothing is written unless the profile may
+    // be asked; its answer then picks the seed's error), the idempotency claim, the transaction, its documents, its
     // first event and the push's outbox row commit together or not at all. The claim comes first
     // and its ON CONFLICT makes concurrent repeats of the same (spId, spTransactionID) create
     // exactly one row: consent_transactions is partitioned by month, so the pair's uniqueness lives
     // in consent_idempotency (see the PartitionConsentTables migration).
-    const rows: { id: string }[] = await this.db.query(
-      `WITH claim AS (
-         INSERT INTO consent_idempotency (sp_id, sp_transaction_id, transaction_id) VALUES ($2, $3, $1)
+    const rows: { id: string | null; user_id: string | null; verified: boolean | null; has_type: boolean | null }[] = await this.db.query(
+      `WITH profile AS (${profileMatchSql('$4', '$5')}
+       ), claim AS (
+         INSERT INTO consent_idempotency (sp_id, sp_transaction_id, transaction_id)
+         SELECT $2, $3, $1 FROM profile WHERE profile.has_type AND profile.verified
          ON CONFLICT DO NOTHING
          RETURNING transaction_id
        ), tx AS (
          INSERT INTO consent_transactions
            (id, sp_id, sp_transaction_id, user_id, id_doc_type, request_type, requested_by_id, purpose, purpose_ar,
             requestor_name, requestor_name_ar, requestor_id_type, requestor_enc, status, expires_at)
-         SELECT claim.transaction_id, $2, $3, $4::uuid, $5::text, $6::text, $7::text, $8::text, $9::text,
+         SELECT claim.transaction_id, $2, $3, profile.user_id, $5::text, $6::text, $7::text, $8::text, $9::text,
                 $10::text, $11::text, $12::text, $13::text, 'TRIGGERED', now() + make_interval(secs => $14)
-           FROM claim
+           FROM claim, profile
          RETURNING id
        ), docs AS (
          INSERT INTO consent_documents (transaction_id, position, name, name_ar, type, type_ar, metadata, must_be_accepted)
@@ -84,12 +87,13 @@ export class SendConsentService {
        ), push AS (
          INSERT INTO outbox (topic, transaction_id, payload) SELECT 'push', id, '{}'::jsonb FROM tx
        )
-       SELECT id FROM tx`,
+       SELECT (SELECT id FROM tx) AS id, profile.user_id, profile.verified, profile.has_type
+         FROM (SELECT 1) one LEFT JOIN profile ON true`,
       [
         id,
         caller.clientId,
         dto.spTransactionID,
-        prepared.userId,
+        prepared.identifierHash,
         dto.idDocType,
         prepared.requestType,
         prepared.requestType === 'spToSp' ? dto.requestedById : null,
@@ -104,14 +108,19 @@ export class SendConsentService {
         `sp:${caller.clientId}`,
       ],
     );
-    if (rows.length === 0) await this.throwExisting(caller.clientId, dto.spTransactionID);
+    const written = rows[0];
+    const refusal = profileRefusal(written.user_id ? { userId: written.user_id, verified: written.verified!, hasDocType: written.has_type! } : null);
+    if (refusal) throw refusal;
+    if (!written.id) await this.throwExisting(caller.clientId, dto.spTransactionID);
     this.outbox.kick();
     return { uaePassTransactionID: id, transactionStatus: 'TRIGGERED', spTransactionID: dto.spTransactionID };
   }
 
   /** /validate: what send would answer, without writing. */
   async validate(caller: SpProfile, dto: SendConsentDto) {
-    await this.check(caller, dto);
+    const prepared = await this.check(caller, dto);
+    const refusal = profileRefusal(await this.users.findByHash(dto.idDocType, prepared.identifierHash));
+    if (refusal) throw refusal;
     await this.throwExisting(caller.clientId, dto.spTransactionID, true);
     return { valid: true, uaePassTransactionID: null, transactionStatus: 'TRIGGERED' as const, spTransactionID: dto.spTransactionID };
   }
@@ -142,11 +151,7 @@ export class SendConsentService {
       throw new ApiError('CONS_1000007', { field: `content.documents[${repeated}].type`, reason: 'it repeats a value', reasonAr: 'القيمة مكررة' });
     }
 
-    const profile = await this.users.findByIdentifier(dto.idDocType, identifier);
-    if (!profile) throw new ApiError('0001');
-    if (!profile.hasDocType) throw new ApiError('CONS_1000002');
-    if (!profile.verified) throw new ApiError('CONS_1000003');
-    return { userId: profile.userId, requestType, ttlSeconds: caller.consentTtlSeconds };
+    return { identifierHash: this.users.hashOf(identifier), requestType, ttlSeconds: caller.consentTtlSeconds };
   }
 
   /** A repeat of a pending transaction is CONS_1000001; of a decided one, CONS_1000011. */
