@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DeviceRegistry } from '../../src/notifications/device-registry.service';
 import { createUser, eventually, onboardSp, sendBody, SpClient } from '../support/clients';
 import { FakeFcm } from '../support/fakes/fake-fcm';
-import { Gateway, startGateway } from '../support/gateway';
+import { startGateway } from '../support/gateway';
 import { freePort, spawnWorker, startRedisServer, stopProcess } from '../support/processes';
 
 const fcmToken = () => `fcm-${randomBytes(20).toString('base64url')}`;
