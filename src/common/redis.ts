@@ -117,17 +117,22 @@ export function bullConnection(config: AppConfig): RedisOptions {
 }
 
 /**
- * Waits until REDIS_WAIT_REPLICAS replicas hold what `queues` just wrote (Redis WAIT on each
- * queue's own connection), and throws when fewer acknowledge in time. On Sentinel this is what
- * makes an enqueued job survive a failover: the outbox row is marked dispatched only after it.
- * Not applied on Cluster (WAIT would go to an arbitrary node) or when the setting is 0.
+ * Waits until REDIS_WAIT_REPLICAS replicas (or every attached replica, when fewer are attached)
+ * hold what `queues` just wrote: Redis WAIT on each queue's own connection. Throws when fewer
+ * acknowledge in time. On Sentinel this is what makes an enqueued job survive a failover: the
+ * outbox row is marked dispatched only after it. With no replica attached (e.g. the old master
+ * not back yet after a failover) there is nothing a failover could promote, so nothing to wait
+ * for. Not applied on Cluster (WAIT would go to an arbitrary node) or when the setting is 0.
  */
 export async function waitForReplicas(config: AppConfig, ...queues: Queue[]): Promise<void> {
   if (config.redisWaitReplicas <= 0 || config.redisClusterNodes) return;
   for (const queue of queues) {
     const client = (await queue.client) as unknown as Redis;
-    const acked = Number(await client.wait(config.redisWaitReplicas, config.redisWaitTimeoutMs));
-    if (acked < config.redisWaitReplicas) throw new Error(`Redis WAIT: ${acked} of ${config.redisWaitReplicas} replicas acknowledged the enqueued jobs`);
+    const attached = Number(/connected_slaves:(\d+)/.exec(await client.info('replication'))?.[1] ?? 0);
+    const needed = Math.min(config.redisWaitReplicas, attached);
+    if (needed === 0) continue;
+    const acked = Number(await client.wait(needed, config.redisWaitTimeoutMs));
+    if (acked < needed) throw new Error(`Redis WAIT: ${acked} of ${needed} replicas acknowledged the enqueued jobs`);
   }
 }
 
