@@ -12,7 +12,7 @@ export function isDependencyDown(err: unknown): boolean {
   const message = String(e?.message ?? '');
   return (
     e?.name === 'MaxRetriesPerRequestError' ||
-    /Connection terminated|Connection is closed|connect ECONNREFUSED|Stream isn't writeable|enableOfflineQueue|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(
+    /Connection terminated|Connection is closed|connect ECONNREFUSED|Stream isn't writeable|enableOfflineQueue|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)|^(READONLY|CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN)\b|All sentinels are unreachable|Failed to refresh slots cache/i.test(
       message,
     )
   );
