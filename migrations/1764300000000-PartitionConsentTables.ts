@@ -36,7 +36,9 @@ export class PartitionConsentTables1764300000000 implements MigrationInterface {
 
     await q.query(`ALTER TABLE consent_transactions ALTER COLUMN id SET DEFAULT consent_uuid_v7()`);
     await q.query(`ALTER TABLE consent_transactions ADD CONSTRAINT consent_transactions_pkey PRIMARY KEY (id)`);
-    await q.query(`ALTER TABLE consent_transactions ADD CONSTRAINT consent_transactions_sp_id_fkey FOREIGN KEY (sp_id) REFERENCES service_providers(client_id)`);
+    await q.query(
+      `ALTER TABLE consent_transactions ADD CONSTRAINT consent_transactions_sp_id_fkey FOREIGN KEY (sp_id) REFERENCES service_providers(client_id)`,
+    );
     await q.query(`ALTER TABLE consent_transactions ADD CONSTRAINT consent_transactions_user_id_fkey FOREIGN KEY (user_id) REFERENCES user_profiles(id)`);
     await createTransactionIndexes(q);
     // What the unique constraint's index used to serve: lookups by the pair (receipts, ops search).
@@ -47,7 +49,9 @@ export class PartitionConsentTables1764300000000 implements MigrationInterface {
     );
     // The partition key must be part of the key; (transaction_id, id) also serves "events of a transaction in order".
     await q.query(`ALTER TABLE consent_events ADD CONSTRAINT consent_events_pkey PRIMARY KEY (transaction_id, id)`);
-    await q.query(`ALTER TABLE consent_events ADD CONSTRAINT consent_events_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES consent_transactions(id)`);
+    await q.query(
+      `ALTER TABLE consent_events ADD CONSTRAINT consent_events_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES consent_transactions(id)`,
+    );
     // A row trigger on the partitioned table is cloned onto every partition, present and future.
     await q.query(`
       CREATE TRIGGER consent_events_no_update_delete BEFORE UPDATE OR DELETE ON consent_events
@@ -114,7 +118,9 @@ export class PartitionConsentTables1764300000000 implements MigrationInterface {
 
     await q.query(`ALTER TABLE consent_transactions ADD CONSTRAINT consent_transactions_pkey PRIMARY KEY (id)`);
     await q.query(`ALTER TABLE consent_transactions ADD CONSTRAINT consent_transactions_sp_tx UNIQUE (sp_id, sp_transaction_id)`);
-    await q.query(`ALTER TABLE consent_transactions ADD CONSTRAINT consent_transactions_sp_id_fkey FOREIGN KEY (sp_id) REFERENCES service_providers(client_id)`);
+    await q.query(
+      `ALTER TABLE consent_transactions ADD CONSTRAINT consent_transactions_sp_id_fkey FOREIGN KEY (sp_id) REFERENCES service_providers(client_id)`,
+    );
     await q.query(`ALTER TABLE consent_transactions ADD CONSTRAINT consent_transactions_user_id_fkey FOREIGN KEY (user_id) REFERENCES user_profiles(id)`);
     await createTransactionIndexes(q);
     await q.query(`ALTER TABLE consent_documents ADD CONSTRAINT consent_documents_pkey PRIMARY KEY (transaction_id, position)`);
@@ -122,7 +128,9 @@ export class PartitionConsentTables1764300000000 implements MigrationInterface {
       `ALTER TABLE consent_documents ADD CONSTRAINT consent_documents_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES consent_transactions(id) ON DELETE CASCADE`,
     );
     await q.query(`ALTER TABLE consent_events ADD CONSTRAINT consent_events_pkey PRIMARY KEY (id)`);
-    await q.query(`ALTER TABLE consent_events ADD CONSTRAINT consent_events_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES consent_transactions(id)`);
+    await q.query(
+      `ALTER TABLE consent_events ADD CONSTRAINT consent_events_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES consent_transactions(id)`,
+    );
     await q.query(`CREATE INDEX consent_events_transaction ON consent_events (transaction_id, id)`);
     await q.query(`
       CREATE TRIGGER consent_events_no_update_delete BEFORE UPDATE OR DELETE ON consent_events

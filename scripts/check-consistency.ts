@@ -38,7 +38,11 @@ async function main(): Promise<number> {
     process.stderr.write('check-consistency: --pending-seconds takes a number, --since an ISO date\n');
     return 2;
   }
-  const db = new Pool({ connectionString: config.databaseUrl, max: 1, ...(config.databaseSchema ? { options: `-c search_path=${config.databaseSchema}` } : {}) });
+  const db = new Pool({
+    connectionString: config.databaseUrl,
+    max: 1,
+    ...(config.databaseSchema ? { options: `-c search_path=${config.databaseSchema}` } : {}),
+  });
   const redis = hasRedisConfigured(config) ? createRedisClient(config, 'queue', 'muwafaqa-consistency') : undefined;
   redis?.on('error', () => undefined);
   try {

@@ -156,11 +156,13 @@ async function main(): Promise<void> {
       cleanups.push(() => app.close());
       const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
       detail(`listening on ${url}  (docs: ${url}/docs, metrics: ${url}/metrics)`);
-      detail(`database: ${embeddedDatabase ? `embedded Postgres (PGlite) in ${dataDir}` : 'Postgres from DATABASE_URL'}; Redis: ${process.env.REDIS_URL ? 'REDIS_URL' : 'a local redis-server on ' + config.redisUrl}`);
+      detail(
+        `database: ${embeddedDatabase ? `embedded Postgres (PGlite) in ${dataDir}` : 'Postgres from DATABASE_URL'}; Redis: ${process.env.REDIS_URL ? 'REDIS_URL' : 'a local redis-server on ' + config.redisUrl}`,
+      );
       return url;
     });
 
-    const receiver = await step('Start the bank\'s callback endpoint (a tiny HTTP server on loopback)', async () => {
+    const receiver = await step("Start the bank's callback endpoint (a tiny HTTP server on loopback)", async () => {
       const r = await startCallbackReceiver();
       cleanups.push(() => new Promise<void>((ok) => r.server.close(() => ok())));
       detail(r.url);
@@ -196,14 +198,21 @@ async function main(): Promise<void> {
         callbackApiKey,
       });
       if (res.status !== 201) throw new Error(`onboard SP: ${res.status} ${JSON.stringify(res.body)}`);
-      detail(`POST /admin/v1/service-providers → 201: clientId "${res.body.clientId}", a client secret and a signing secret (shown once, stored hashed/encrypted)`);
+      detail(
+        `POST /admin/v1/service-providers → 201: clientId "${res.body.clientId}", a client secret and a signing secret (shown once, stored hashed/encrypted)`,
+      );
       return res.body as { clientId: string; clientSecret: string; signingSecret: string };
     });
 
     const emiratesId = withEmiratesIdCheckDigit(`784${randomInt(1970, 2000)}${String(randomInt(0, 9_999_999)).padStart(7, '0')}`);
     const identifier = `${emiratesId.slice(0, 3)}-${emiratesId.slice(3, 7)}-${emiratesId.slice(7, 14)}-${emiratesId[14]}`;
     const user = await step('Operator registers the demo user and mints her app token', async () => {
-      const res = await admin('POST', '/admin/v1/users', { name: 'Fatima Al Mansoori', nameAr: 'فاطمة المنصوري', verified: true, documents: [{ idDocType: 'EMIRATES_ID', identifier }] });
+      const res = await admin('POST', '/admin/v1/users', {
+        name: 'Fatima Al Mansoori',
+        nameAr: 'فاطمة المنصوري',
+        verified: true,
+        documents: [{ idDocType: 'EMIRATES_ID', identifier }],
+      });
       if (res.status !== 201) throw new Error(`create user: ${res.status} ${JSON.stringify(res.body)}`);
       const tok = await admin('POST', `/admin/v1/users/${res.body.id}/tokens`);
       if (tok.status !== 201) throw new Error(`user token: ${tok.status} ${JSON.stringify(tok.body)}`);
@@ -211,7 +220,7 @@ async function main(): Promise<void> {
       return { id: res.body.id as string, token: tok.body.access_token as string };
     });
 
-    const phone = await step('Fatima\'s phone registers as an `sse` device and opens its live channel', async () => {
+    const phone = await step("Fatima's phone registers as an `sse` device and opens its live channel", async () => {
       const p = await openPhone(base, user.token);
       if ('error' in p) skipped(`the user app API is not in this build (${p.error}); the push will be read from the operator's view instead`);
       else {
@@ -231,25 +240,37 @@ async function main(): Promise<void> {
       return result;
     });
 
-    await step('The push reaches Fatima\'s phone (outbox → BullMQ → push worker → device)', async () => {
+    await step("The push reaches Fatima's phone (outbox → BullMQ → push worker → device)", async () => {
       if (phone) {
-        const push = await waitFor(() => phone.events.find((e) => e.event === 'consent-request' && e.data?.uaePassTransactionID === sent.uaePassTransactionID), 15_000);
+        const push = await waitFor(
+          () => phone.events.find((e) => e.event === 'consent-request' && e.data?.uaePassTransactionID === sent.uaePassTransactionID),
+          15_000,
+        );
         if (push) detail(`the phone received: "${push.data.title ?? ''}": ${push.data.body ?? JSON.stringify(push.data)}`);
         else skipped('no push arrived on the live channel within 15 s');
       }
-      const seen = await waitFor(async () => {
-        const d = await admin('GET', `/admin/v1/transactions/${sent.uaePassTransactionID}`);
-        return d.body?.notificationAttempts?.length ? d.body : undefined;
-      }, phone ? 3000 : 15_000);
-      if (seen) for (const a of seen.notificationAttempts) detail(`notification attempt ${a.attempt} via ${a.platform}: ${a.outcome}${a.latencyMs != null ? ` in ${a.latencyMs} ms` : ''}`);
+      const seen = await waitFor(
+        async () => {
+          const d = await admin('GET', `/admin/v1/transactions/${sent.uaePassTransactionID}`);
+          return d.body?.notificationAttempts?.length ? d.body : undefined;
+        },
+        phone ? 3000 : 15_000,
+      );
+      if (seen)
+        for (const a of seen.notificationAttempts)
+          detail(`notification attempt ${a.attempt} via ${a.platform}: ${a.outcome}${a.latencyMs != null ? ` in ${a.latencyMs} ms` : ''}`);
       else detail('no notification attempt recorded yet (the push worker may not be in this build)');
     });
 
     await step('Fatima reads the request and accepts it in her app', async () => {
-      const view = await fetch(`${base}/app/v1/consents/${sent.uaePassTransactionID}`, { headers: { authorization: `Bearer ${user.token}`, 'accept-language': 'ar' } });
+      const view = await fetch(`${base}/app/v1/consents/${sent.uaePassTransactionID}`, {
+        headers: { authorization: `Bearer ${user.token}`, 'accept-language': 'ar' },
+      });
       if (view.status === 200) {
         const body = await json(view);
-        detail(`GET /app/v1/consents/{id} → 200: purpose "${body.purpose ?? body.purposeAr ?? ''}", documents: ${(body.documents ?? []).map((d: { name?: string; type?: string }) => d.name ?? d.type).join(', ')}`);
+        detail(
+          `GET /app/v1/consents/{id} → 200: purpose "${body.purpose ?? body.purposeAr ?? ''}", documents: ${(body.documents ?? []).map((d: { name?: string; type?: string }) => d.name ?? d.type).join(', ')}`,
+        );
       }
       const res = await fetch(`${base}/app/v1/consents/${sent.uaePassTransactionID}/decision`, {
         method: 'POST',
@@ -266,17 +287,25 @@ async function main(): Promise<void> {
       const cb = await waitFor(() => receiver.received.find((r) => r.rawBody.includes(sent.uaePassTransactionID)), 15_000);
       if (!cb) return skipped('no callback arrived within 15 s (the callback worker may not be in this build; the bank can always poll)');
       detail(`POST ${cb.path}`);
-      detail(`X-API-Key: ${String(cb.headers['x-api-key']).slice(0, 4)}…  X-Timestamp: ${cb.headers['x-timestamp']}  X-UAEPASS-Signature: ${cb.headers['x-uaepass-signature']}`);
+      detail(
+        `X-API-Key: ${String(cb.headers['x-api-key']).slice(0, 4)}…  X-Timestamp: ${cb.headers['x-timestamp']}  X-UAEPASS-Signature: ${cb.headers['x-uaepass-signature']}`,
+      );
       detail(`body: ${cb.rawBody}`);
       try {
-        const verified: ConsentCallback = verifyCallback({ headers: cb.headers, rawBody: cb.rawBody, path: cb.path }, { signingSecret: sp.signingSecret, apiKey: callbackApiKey });
+        const verified: ConsentCallback = verifyCallback(
+          { headers: cb.headers, rawBody: cb.rawBody, path: cb.path },
+          { signingSecret: sp.signingSecret, apiKey: callbackApiKey },
+        );
         detail(`verifyCallback: signature, timestamp and API key OK → ${verified.status}`);
       } catch (err) {
         if (err instanceof CallbackVerificationError) detail(`verifyCallback REFUSED it: ${err.reason}`);
         else throw err;
       }
       try {
-        verifyCallback({ headers: cb.headers, rawBody: cb.rawBody.replace('ACCEPTED', 'REJECTED'), path: cb.path }, { signingSecret: sp.signingSecret, apiKey: callbackApiKey });
+        verifyCallback(
+          { headers: cb.headers, rawBody: cb.rawBody.replace('ACCEPTED', 'REJECTED'), path: cb.path },
+          { signingSecret: sp.signingSecret, apiKey: callbackApiKey },
+        );
       } catch (err) {
         if (err instanceof CallbackVerificationError) detail(`(the same callback with its status altered is refused: ${err.reason})`);
       }
@@ -287,7 +316,8 @@ async function main(): Promise<void> {
       detail(`POST /api/v1/consent/transaction/status → ${JSON.stringify(final)}`);
       const d = await admin('GET', `/admin/v1/transactions/${sent.uaePassTransactionID}`);
       for (const e of d.body?.events ?? []) detail(`event: ${e.from ?? '∅'} → ${e.to} by ${e.actor} at ${new Date(e.at).toISOString()}`);
-      for (const c of d.body?.callbackAttempts ?? []) detail(`callback attempt ${c.attempt}: ${c.delivered ? 'delivered' : 'failed'} (${c.statusCode ?? c.error})`);
+      for (const c of d.body?.callbackAttempts ?? [])
+        detail(`callback attempt ${c.attempt}: ${c.delivered ? 'delivered' : 'failed'} (${c.statusCode ?? c.error})`);
     });
 
     out(`\nDone in ${secs(Date.now() - started)}. Next: npm start, then open /docs; docs/sdk.md shows the SDK.`);

@@ -16,11 +16,7 @@ class KeyRotationCommandModule {
     return {
       module: KeyRotationCommandModule,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(config, embedded))],
-      providers: [
-        { provide: APP_CONFIG, useValue: config },
-        { provide: KEY_MATERIAL, useFactory: () => resolveKeyMaterial(config) },
-        KeyRotationService,
-      ],
+      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: KEY_MATERIAL, useFactory: () => resolveKeyMaterial(config) }, KeyRotationService],
     };
   }
 }

@@ -23,11 +23,18 @@ const root = join(__dirname, '..');
 let failed = 0;
 for (let round = 1; round <= rounds; round++) {
   process.stdout.write(`soak: round ${round}/${rounds}\n`);
-  const run = spawnSync(process.execPath, [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', '--testTimeout=600000', 'test/reliability'], { cwd: root, env, stdio: 'inherit' });
+  const run = spawnSync(process.execPath, [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', '--testTimeout=600000', 'test/reliability'], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
   if (run.status !== 0) failed++;
 }
 if (existsSync(report)) {
-  const lines = readFileSync(report, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { fault: string; sentDuringFault: number; lost: number });
+  const lines = readFileSync(report, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { fault: string; sentDuringFault: number; lost: number });
   const byFault = new Map<string, { sent: number; lost: number }>();
   for (const l of lines) {
     const t = byFault.get(l.fault) ?? { sent: 0, lost: 0 };

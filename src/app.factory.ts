@@ -19,7 +19,6 @@ import { instrumentRequestLog, requestIdOf } from './observability/logging';
 import { MetricsService } from './observability/metrics.service';
 import { setupOpenApi } from './openapi/openapi';
 
-
 /**
  * JSON (and the decision's vendor JSON type) parsed with Fastify's own safe parser, keeping the
  * raw bytes on `req.rawBody` for the request signature; forms for the OAuth2 token endpoint.

@@ -18,7 +18,9 @@ async function main(): Promise<void> {
   const config = configOrExit();
   // The embedded PGlite and redis-server belong to one server process; a separate worker needs shared ones.
   if (!config.databaseUrl || !hasRedisConfigured(config)) {
-    fail('DATABASE_URL and one of REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES are required (a separate worker shares the API instances\' Postgres and Redis)');
+    fail(
+      "DATABASE_URL and one of REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES are required (a separate worker shares the API instances' Postgres and Redis)",
+    );
   }
   const app = await NestFactory.createApplicationContext(AppModule.forRoot({ ...config, workersInProcess: true }), { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));

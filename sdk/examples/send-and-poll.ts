@@ -36,7 +36,15 @@ async function main(): Promise<void> {
     purposeAr: 'فتح حساب مصرفي',
     requestType: 'spToSp',
     content: {
-      documents: [{ name: 'Emirates ID', nameAr: 'الهوية الإماراتية', type: 'EMIRATES_ID', typeAr: 'الهوية', metadata: [{ displayName: 'Full name', displayNameAr: 'الاسم الكامل' }] }],
+      documents: [
+        {
+          name: 'Emirates ID',
+          nameAr: 'الهوية الإماراتية',
+          type: 'EMIRATES_ID',
+          typeAr: 'الهوية',
+          metadata: [{ displayName: 'Full name', displayNameAr: 'الاسم الكامل' }],
+        },
+      ],
     },
   });
   console.log('sent:', sent);

@@ -33,7 +33,15 @@ export class OnboardingService {
         await m.query(
           `INSERT INTO service_providers (client_id, name, name_ar, client_secret_hash, callback_url, callback_api_key_enc, consent_ttl_seconds)
            VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [dto.clientId, dto.name, dto.nameAr, secretHash, dto.callbackUrl ?? null, dto.callbackApiKey ? box.encrypt(dto.callbackApiKey) : null, dto.consentTtlSeconds ?? null],
+          [
+            dto.clientId,
+            dto.name,
+            dto.nameAr,
+            secretHash,
+            dto.callbackUrl ?? null,
+            dto.callbackApiKey ? box.encrypt(dto.callbackApiKey) : null,
+            dto.consentTtlSeconds ?? null,
+          ],
         );
         await m.query(`INSERT INTO sp_signing_secrets (id, sp_id, secret_enc) VALUES ($1, $2, $3)`, [randomUUID(), dto.clientId, box.encrypt(signingSecret)]);
       });
@@ -50,7 +58,11 @@ export class OnboardingService {
     await this.requireSp(clientId);
     const id = randomUUID();
     const signingSecret = newSecret();
-    await this.db.query(`INSERT INTO sp_signing_secrets (id, sp_id, secret_enc) VALUES ($1, $2, $3)`, [id, clientId, this.keys.secretBox.encrypt(signingSecret)]);
+    await this.db.query(`INSERT INTO sp_signing_secrets (id, sp_id, secret_enc) VALUES ($1, $2, $3)`, [
+      id,
+      clientId,
+      this.keys.secretBox.encrypt(signingSecret),
+    ]);
     await this.sps.invalidate(clientId);
     return { id, signingSecret };
   }

@@ -2,7 +2,15 @@ import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditedRead } from '../privacy/access-audit';
 import { Authenticated } from '../security/authenticated.decorator';
-import { CountTransactionsQuery, ListServiceProvidersQuery, SearchTransactionsQuery, ServiceProviderViewDto, StatusCountsDto, TransactionPageDto, UpdateServiceProviderDto } from './ops-dto';
+import {
+  CountTransactionsQuery,
+  ListServiceProvidersQuery,
+  SearchTransactionsQuery,
+  ServiceProviderViewDto,
+  StatusCountsDto,
+  TransactionPageDto,
+  UpdateServiceProviderDto,
+} from './ops-dto';
 import { OpsServiceProvidersService } from './ops-service-providers.service';
 import { OpsTransactionsService } from './ops-transactions.service';
 

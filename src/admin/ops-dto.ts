@@ -9,7 +9,10 @@ export class SearchTransactionsQuery {
   @ApiPropertyOptional({ example: 'owner_sp_client_id' }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(128) spId?: string;
   @ApiPropertyOptional({ example: 'm9mhsb1iy0rqeru53e' }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(256) spTransactionID?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() uaePassTransactionID?: string;
-  @ApiPropertyOptional({ description: 'Created at or after (ISO 8601)', example: '2025-11-24T00:00:00Z' }) @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  @ApiPropertyOptional({ description: 'Created at or after (ISO 8601)', example: '2025-11-24T00:00:00Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
   @ApiPropertyOptional({ description: 'Created before (ISO 8601)', example: '2025-11-25T00:00:00Z' }) @IsOptional() @IsISO8601({ strict: true }) to?: string;
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @IsOptional() @IsString() @MaxLength(512) cursor?: string;
@@ -90,6 +93,9 @@ export class StatusCountsDto {
   @ApiProperty() from: string;
   @ApiProperty() to: string;
   @ApiPropertyOptional({ nullable: true }) spId: string | null;
-  @ApiProperty({ example: { TRIGGERED: 3, ACCEPTED: 10, REJECTED: 1, INIT_FAILED: 0, EXPIRED: 2, CANCELLED: 0, REVOKED: 0 } }) counts: Record<ConsentStatus, number>;
+  @ApiProperty({ example: { TRIGGERED: 3, ACCEPTED: 10, REJECTED: 1, INIT_FAILED: 0, EXPIRED: 2, CANCELLED: 0, REVOKED: 0 } }) counts: Record<
+    ConsentStatus,
+    number
+  >;
   @ApiProperty() total: number;
 }

@@ -51,7 +51,9 @@ export class OpsServiceProvidersService {
   }
 
   async get(clientId: string): Promise<ServiceProviderViewDto> {
-    const rows: SpRow[] = CLIENT_ID.test(clientId) ? await this.db.query(`SELECT ${SP_COLUMNS} FROM service_providers sp WHERE sp.client_id = $1`, [clientId]) : [];
+    const rows: SpRow[] = CLIENT_ID.test(clientId)
+      ? await this.db.query(`SELECT ${SP_COLUMNS} FROM service_providers sp WHERE sp.client_id = $1`, [clientId])
+      : [];
     if (!rows[0]) throw new ApiError('CONS_1000012', { spId: clientId.slice(0, 128) });
     return this.view(rows[0]);
   }

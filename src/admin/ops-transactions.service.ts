@@ -102,12 +102,17 @@ export class OpsTransactionsService {
   /** One transaction with everything that happened to it; the user's identifier only masked. */
   async get(id: string) {
     if (!UUID.test(id)) throw new ApiError('CONS_1000019', { uaePassTransactionID: id.slice(0, 64) });
-    const rows: (TransactionRow & { user_id: string; requestor_name: string | null; requestor_name_ar: string | null; requestor_id_type: string | null; has_receipt: boolean })[] =
-      await this.db.query(
-        `SELECT ${SUMMARY_COLUMNS}, user_id, requestor_name, requestor_name_ar, requestor_id_type, receipt IS NOT NULL AS has_receipt
+    const rows: (TransactionRow & {
+      user_id: string;
+      requestor_name: string | null;
+      requestor_name_ar: string | null;
+      requestor_id_type: string | null;
+      has_receipt: boolean;
+    })[] = await this.db.query(
+      `SELECT ${SUMMARY_COLUMNS}, user_id, requestor_name, requestor_name_ar, requestor_id_type, receipt IS NOT NULL AS has_receipt
            FROM consent_transactions WHERE id = $1`,
-        [id],
-      );
+      [id],
+    );
     const tx = rows[0];
     if (!tx) throw new ApiError('CONS_1000019', { uaePassTransactionID: id });
     const [documents, events, notificationAttempts, callbackAttempts, outbox, userDocs] = await Promise.all([
@@ -128,7 +133,9 @@ export class OpsTransactionsService {
         [id],
       ),
       this.db.query(`SELECT id, topic, created_at AS "createdAt", dispatched_at AS "dispatchedAt" FROM outbox WHERE transaction_id = $1 ORDER BY id`, [id]),
-      this.db.query(`SELECT identifier_enc FROM user_documents WHERE user_id = $1 AND id_doc_type = $2 LIMIT 1`, [tx.user_id, tx.id_doc_type]) as Promise<{ identifier_enc: string }[]>,
+      this.db.query(`SELECT identifier_enc FROM user_documents WHERE user_id = $1 AND id_doc_type = $2 LIMIT 1`, [tx.user_id, tx.id_doc_type]) as Promise<
+        { identifier_enc: string }[]
+      >,
     ]);
     return {
       ...summary(tx),
@@ -156,7 +163,13 @@ export class OpsTransactionsService {
     );
     const counts = Object.fromEntries(CONSENT_STATUSES.map((s) => [s, 0])) as Record<ConsentStatus, number>;
     for (const r of rows) counts[r.status] = Number(r.n);
-    return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), spId: q.spId ?? null, counts, total: rows.reduce((n, r) => n + Number(r.n), 0) };
+    return {
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      spId: q.spId ?? null,
+      counts,
+      total: rows.reduce((n, r) => n + Number(r.n), 0),
+    };
   }
 
   private masked(idDocType: IdDocType, enc: string): string | null {

@@ -102,7 +102,13 @@ function installClusterFactory(): void {
  * null` is what BullMQ's blocking worker connections require.
  */
 export function bullConnection(config: AppConfig): RedisOptions {
-  const base: RedisOptions = { connectionName: 'muwafaqa-bull', password: config.redisPassword, enableOfflineQueue: false, maxRetriesPerRequest: null, retryStrategy };
+  const base: RedisOptions = {
+    connectionName: 'muwafaqa-bull',
+    password: config.redisPassword,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: null,
+    retryStrategy,
+  };
   if (config.redisClusterNodes) {
     installClusterFactory();
     const spec: ClusterSpec = {

@@ -37,7 +37,8 @@ export class ConsentTransitions {
     );
     const current = rows[0];
     if (!current) throw new ApiError('CONS_1000019', { uaePassTransactionID: id });
-    if (current.status === 'EXPIRED' || (current.status === 'TRIGGERED' && current.overdue)) throw new ApiError('CONS_1000013', { spTransactionID: current.sp_transaction_id });
+    if (current.status === 'EXPIRED' || (current.status === 'TRIGGERED' && current.overdue))
+      throw new ApiError('CONS_1000013', { spTransactionID: current.sp_transaction_id });
     if (current.status !== 'TRIGGERED' && sourcesOf(to).includes('TRIGGERED')) {
       throw new ApiError('CONS_1000011', { spTransactionID: current.sp_transaction_id, status: current.status });
     }

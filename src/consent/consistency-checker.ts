@@ -143,7 +143,12 @@ export async function checkConsistency(db: SqlRunner, opts: ConsistencyOptions =
   for (const o of outbox) {
     if (!o.dispatched) {
       if (o.age_seconds > limit) {
-        problems.push({ kind: 'outbox-row-stuck-pending', transactionId: o.transaction_id, outboxId: o.id, detail: `${o.topic} row pending for ${Math.round(o.age_seconds)} s` });
+        problems.push({
+          kind: 'outbox-row-stuck-pending',
+          transactionId: o.transaction_id,
+          outboxId: o.id,
+          detail: `${o.topic} row pending for ${Math.round(o.age_seconds)} s`,
+        });
       }
     } else if (!o.has_attempt && !nothingToDeliver(o)) {
       dispatched.push(o);
@@ -156,7 +161,12 @@ export async function checkConsistency(db: SqlRunner, opts: ConsistencyOptions =
       const queue = o.topic === 'push' ? PUSH_QUEUE : CALLBACK_QUEUE;
       jobsLookedUp++;
       if ((await opts.jobs.exists(`${opts.queuePrefix}:${queue}:outbox-${o.id}`)) === 0) {
-        problems.push({ kind: 'dispatched-without-job-or-record', transactionId: o.transaction_id, outboxId: o.id, detail: `${o.topic} row dispatched, no job outbox-${o.id} in ${queue} and no attempt recorded` });
+        problems.push({
+          kind: 'dispatched-without-job-or-record',
+          transactionId: o.transaction_id,
+          outboxId: o.id,
+          detail: `${o.topic} row dispatched, no job outbox-${o.id} in ${queue} and no attempt recorded`,
+        });
       }
     }
   }
@@ -179,5 +189,9 @@ function nothingToDeliver(o: OutboxRow): boolean {
 export function describeReport(report: ConsistencyReport): string {
   const head = `checked ${report.checked.transactions} transactions, ${report.checked.events} events, ${report.checked.outboxRows} outbox rows, ${report.checked.jobsLookedUp} jobs looked up`;
   if (report.ok) return `${head}\nconsistent: no problem found`;
-  return [head, `${report.problems.length} problem(s):`, ...report.problems.map((p) => `- ${p.kind} tx=${p.transactionId}${p.outboxId ? ` outbox=${p.outboxId}` : ''}: ${p.detail}`)].join('\n');
+  return [
+    head,
+    `${report.problems.length} problem(s):`,
+    ...report.problems.map((p) => `- ${p.kind} tx=${p.transactionId}${p.outboxId ? ` outbox=${p.outboxId}` : ''}: ${p.detail}`),
+  ].join('\n');
 }

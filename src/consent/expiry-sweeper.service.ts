@@ -24,7 +24,10 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
   onApplicationBootstrap(): void {
     if (!this.config.workersInProcess) return;
     this.timer = setInterval(() => {
-      if (!this.running) this.running = this.sweep().catch(() => undefined).finally(() => (this.running = undefined));
+      if (!this.running)
+        this.running = this.sweep()
+          .catch(() => undefined)
+          .finally(() => (this.running = undefined));
     }, this.config.expirySweepIntervalMs);
     this.timer.unref();
   }

@@ -23,7 +23,10 @@ export class PartitionMaintenance implements OnApplicationBootstrap, OnApplicati
   onApplicationBootstrap(): void {
     if (!this.config.workersInProcess) return;
     const tick = () => {
-      if (!this.running) this.running = this.run().catch((err: unknown) => this.logger.warn(`partition maintenance failed: ${String(err)}`)).finally(() => (this.running = undefined));
+      if (!this.running)
+        this.running = this.run()
+          .catch((err: unknown) => this.logger.warn(`partition maintenance failed: ${String(err)}`))
+          .finally(() => (this.running = undefined));
     };
     tick();
     this.timer = setInterval(tick, this.config.partitionMaintenanceIntervalMs);

@@ -13,7 +13,10 @@ export const InjectReadDataSource = (): ParameterDecorator => Inject(READ_DB);
  * replica connection is read-only, so a read routed there by mistake that writes fails loudly
  * instead of succeeding against a primary given as "replica".
  */
-export async function openReadDataSource(config: Pick<AppConfig, 'databaseReadUrl' | 'databaseSchema' | 'databasePoolSize'>, primary: DataSource): Promise<DataSource> {
+export async function openReadDataSource(
+  config: Pick<AppConfig, 'databaseReadUrl' | 'databaseSchema' | 'databasePoolSize'>,
+  primary: DataSource,
+): Promise<DataSource> {
   if (!config.databaseReadUrl) return primary;
   return new DataSource({
     type: 'postgres',

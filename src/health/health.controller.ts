@@ -81,6 +81,8 @@ export class HealthController {
     }
     const late = Object.entries(lag).filter(([, age]) => threshold > 0 && age > threshold);
     const details = { oldestWaitingSeconds: lag, thresholdSeconds: threshold };
-    return late.length ? indicator.down({ ...details, message: `jobs waiting longer than ${threshold} s in ${late.map(([q]) => q).join(', ')}` }) : indicator.up(details);
+    return late.length
+      ? indicator.down({ ...details, message: `jobs waiting longer than ${threshold} s in ${late.map(([q]) => q).join(', ')}` })
+      : indicator.up(details);
   }
 }

@@ -69,7 +69,10 @@ export class DeviceRegistry {
   async unregister(userId: string, deviceId: string): Promise<void> {
     if (!UUID.test(deviceId)) throw new ApiError('NTF_1000001', { deviceId: deviceId.slice(0, 64) });
     // Wrapped in a SELECT: TypeORM answers a bare DELETE as [rows, count], not rows.
-    const rows: unknown[] = await this.db.query(`WITH gone AS (DELETE FROM devices WHERE id = $1 AND user_id = $2 RETURNING id) SELECT id FROM gone`, [deviceId, userId]);
+    const rows: unknown[] = await this.db.query(`WITH gone AS (DELETE FROM devices WHERE id = $1 AND user_id = $2 RETURNING id) SELECT id FROM gone`, [
+      deviceId,
+      userId,
+    ]);
     if (rows.length === 0) throw new ApiError('NTF_1000001', { deviceId });
   }
 
@@ -84,10 +87,10 @@ export class DeviceRegistry {
   /** The user's device, or NTF_1000001 (also for a malformed id or another user's device). */
   async get(userId: string, deviceId: string): Promise<RegisteredDevice> {
     if (!UUID.test(deviceId)) throw new ApiError('NTF_1000001', { deviceId: deviceId.slice(0, 64) });
-    const rows: DeviceRow[] = await this.db.query(
-      `SELECT id, user_id, platform, push_token, locale, created_at FROM devices WHERE id = $1 AND user_id = $2`,
-      [deviceId, userId],
-    );
+    const rows: DeviceRow[] = await this.db.query(`SELECT id, user_id, platform, push_token, locale, created_at FROM devices WHERE id = $1 AND user_id = $2`, [
+      deviceId,
+      userId,
+    ]);
     if (!rows[0]) throw new ApiError('NTF_1000001', { deviceId });
     return toDevice(rows[0]);
   }
@@ -99,12 +102,17 @@ export class DeviceRegistry {
 
   private check(reg: DeviceRegistration): void {
     if (typeof reg !== 'object' || reg === null) throw bad('the body must be an object', 'يجب أن يكون المحتوى كائناً');
-    if (!DEVICE_PLATFORMS.includes(reg.platform)) throw bad(`platform must be one of ${DEVICE_PLATFORMS.join(', ')}`, `يجب أن تكون المنصة إحدى ${DEVICE_PLATFORMS.join('، ')}`);
-    if (typeof reg.pushToken !== 'string' || reg.pushToken.trim() === '') throw bad('pushToken must be a non-empty string', 'يجب أن يكون رمز الإشعار نصاً غير فارغ');
+    if (!DEVICE_PLATFORMS.includes(reg.platform))
+      throw bad(`platform must be one of ${DEVICE_PLATFORMS.join(', ')}`, `يجب أن تكون المنصة إحدى ${DEVICE_PLATFORMS.join('، ')}`);
+    if (typeof reg.pushToken !== 'string' || reg.pushToken.trim() === '')
+      throw bad('pushToken must be a non-empty string', 'يجب أن يكون رمز الإشعار نصاً غير فارغ');
     if (reg.pushToken.length > MAX_PUSH_TOKEN) throw bad('pushToken is too long', 'رمز الإشعار طويل جداً');
     if (reg.locale !== undefined && !DEVICE_LOCALES.includes(reg.locale)) throw bad('locale must be en or ar', 'يجب أن تكون اللغة en أو ar');
     if (reg.platform === 'webpush' && !isWebPushSubscription(reg.pushToken)) {
-      throw bad('a webpush pushToken must be a PushSubscription as JSON (endpoint, keys.p256dh, keys.auth)', 'يجب أن يكون رمز webpush اشتراكاً بصيغة JSON (endpoint و keys.p256dh و keys.auth)');
+      throw bad(
+        'a webpush pushToken must be a PushSubscription as JSON (endpoint, keys.p256dh, keys.auth)',
+        'يجب أن يكون رمز webpush اشتراكاً بصيغة JSON (endpoint و keys.p256dh و keys.auth)',
+      );
     }
   }
 }

@@ -20,7 +20,9 @@ export function pushContent(subject: PushSubject, lang: 'en' | 'ar'): PushMessag
       transactionId: subject.transactionId,
       lang,
       title: `طلب موافقة من ${subject.requesterNameAr}`,
-      body: purpose ? `يطلب ${subject.requesterNameAr} موافقتك على مشاركة مستنداتك لغرض: ${purpose}` : `يطلب ${subject.requesterNameAr} موافقتك على مشاركة مستنداتك.`,
+      body: purpose
+        ? `يطلب ${subject.requesterNameAr} موافقتك على مشاركة مستنداتك لغرض: ${purpose}`
+        : `يطلب ${subject.requesterNameAr} موافقتك على مشاركة مستنداتك.`,
     };
   }
   const purpose = subject.purpose ?? subject.purposeAr;

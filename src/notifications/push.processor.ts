@@ -101,7 +101,16 @@ export class PushProcessor extends WorkerHost implements OnApplicationBootstrap 
     await this.db.query(
       `INSERT INTO notification_attempts (transaction_id, device_id, platform, attempt, outcome, status_code, detail, latency_ms)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [subject.transactionId, device.id, device.platform, attempt, result.outcome, result.statusCode ?? null, result.detail?.slice(0, 500) ?? null, Date.now() - started],
+      [
+        subject.transactionId,
+        device.id,
+        device.platform,
+        attempt,
+        result.outcome,
+        result.statusCode ?? null,
+        result.detail?.slice(0, 500) ?? null,
+        Date.now() - started,
+      ],
     );
     if (result.outcome === 'unregistered') {
       await this.devices.removeUnreachable(device.id);

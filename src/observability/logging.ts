@@ -56,7 +56,16 @@ export function loggerOptions(config: AppConfig): Params {
         err: (err: Error & { code?: string }) => ({ type: err?.name, message: err?.message, code: err?.code, stack: err?.stack }),
       },
       redact: {
-        paths: [...REDACTED_HEADERS.map((h) => `req.headers["${h}"]`), 'clientSecret', 'client_secret', 'signingSecret', 'callbackApiKey', 'password', 'access_token', 'id_token'],
+        paths: [
+          ...REDACTED_HEADERS.map((h) => `req.headers["${h}"]`),
+          'clientSecret',
+          'client_secret',
+          'signingSecret',
+          'callbackApiKey',
+          'password',
+          'access_token',
+          'id_token',
+        ],
         censor: '[redacted]',
       },
       autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },

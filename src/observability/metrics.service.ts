@@ -44,7 +44,12 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
     this.queues = { [PUSH_QUEUE]: pushQueue, [CALLBACK_QUEUE]: callbackQueue };
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.httpRequests = new Counter({ name: 'http_requests_total', help: 'HTTP requests answered, by route template and status code', labelNames: ['method', 'route', 'status_code'], registers });
+    this.httpRequests = new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by route template and status code',
+      labelNames: ['method', 'route', 'status_code'],
+      registers,
+    });
     this.httpDuration = new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request latency, by route template and status code',
@@ -175,7 +180,9 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
       registers,
       async collect() {
         await run('outbox_age', async () => {
-          const rows: { age: number | null }[] = await db.query(`SELECT extract(epoch FROM now() - min(created_at))::float AS age FROM outbox WHERE dispatched_at IS NULL`);
+          const rows: { age: number | null }[] = await db.query(
+            `SELECT extract(epoch FROM now() - min(created_at))::float AS age FROM outbox WHERE dispatched_at IS NULL`,
+          );
           this.set(Number(rows[0]?.age ?? 0));
         });
       },

@@ -10,7 +10,9 @@ export function catalogEntries(): (CatalogEntry & { code: string })[] {
 
 function markdownTable(): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  const rows = catalogEntries().map((e) => `| \`${e.code}\` | ${e.status} | ${cell(e.en)} | ${cell(e.ar)} | ${e.seed ? 'UAE PASS' : ''} ${cell(e.note ?? '')} |`);
+  const rows = catalogEntries().map(
+    (e) => `| \`${e.code}\` | ${e.status} | ${cell(e.en)} | ${cell(e.ar)} | ${e.seed ? 'UAE PASS' : ''} ${cell(e.note ?? '')} |`,
+  );
   return ['| code | HTTP | en | ar | notes |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 
@@ -25,7 +27,10 @@ export function errorBodySchema() {
       desc: {
         type: 'object',
         required: ['ar', 'en'],
-        properties: { ar: { type: 'string', example: renderError('CONS_1000010', { spTransactionID: 'm9mhsb1iy0rqeru53e' }).desc.ar }, en: { type: 'string', example: renderError('CONS_1000010', { spTransactionID: 'm9mhsb1iy0rqeru53e' }).desc.en } },
+        properties: {
+          ar: { type: 'string', example: renderError('CONS_1000010', { spTransactionID: 'm9mhsb1iy0rqeru53e' }).desc.ar },
+          en: { type: 'string', example: renderError('CONS_1000010', { spTransactionID: 'm9mhsb1iy0rqeru53e' }).desc.en },
+        },
       },
     },
   };

@@ -43,7 +43,9 @@ export function buildOpenApiDocument(app: NestFastifyApplication, config: AppCon
 
   const examples = errorExamples();
   for (const [path, item] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(item as Record<string, { responses?: Record<string, unknown>; requestBody?: { content?: Record<string, { example?: unknown }> } }>)) {
+    for (const [method, op] of Object.entries(
+      item as Record<string, { responses?: Record<string, unknown>; requestBody?: { content?: Record<string, { example?: unknown }> } }>,
+    )) {
       if (!op || typeof op !== 'object' || !('responses' in op)) continue;
       op.responses = {
         ...op.responses,
@@ -72,7 +74,10 @@ export function setupOpenApi(app: NestFastifyApplication, config: AppConfig): vo
     .getInstance()
     .addHook('onSend', (req, reply, payload, done) => {
       if (req.url === `/${DOCS_PATH}` || req.url.startsWith(`/${DOCS_PATH}/`)) {
-        void reply.header('content-security-policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:");
+        void reply.header(
+          'content-security-policy',
+          "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:",
+        );
       }
       done(null, payload);
     });

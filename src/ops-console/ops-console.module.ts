@@ -24,7 +24,16 @@ export class OpsConsoleModule {
       imports: [AdminModule],
       controllers: [OpsAuthController, OpsPagesController],
       // The ops API's services are stateless; the console gets its own instances of them.
-      providers: [OpsSessionStore, OpsOidcService, OpsAccessGuard, OpsJobsService, OpsOverviewService, OpsConsoleService, OpsTransactionsService, OpsServiceProvidersService],
+      providers: [
+        OpsSessionStore,
+        OpsOidcService,
+        OpsAccessGuard,
+        OpsJobsService,
+        OpsOverviewService,
+        OpsConsoleService,
+        OpsTransactionsService,
+        OpsServiceProvidersService,
+      ],
       exports: [OpsSessionStore],
     };
   }

@@ -81,7 +81,8 @@ const en = {
   active2: 'Active',
   revoked: 'Revoked',
   rotateSecret: 'Rotate signing secret',
-  rotateConfirm: 'A new signing secret will be issued for this SP. The current one keeps working until it is revoked, so the SP can switch without downtime. Continue?',
+  rotateConfirm:
+    'A new signing secret will be issued for this SP. The current one keeps working until it is revoked, so the SP can switch without downtime. Continue?',
   rotateYes: 'Yes, issue a new signing secret',
   cancel: 'Cancel',
   newSecret: 'New signing secret (shown once: hand it to the SP now)',
@@ -190,6 +191,14 @@ export const TEXT: Record<Lang, Dict> = { en, ar };
 
 /** Consent statuses as operators read them. */
 export const STATUS_TEXT: Record<Lang, Record<string, string>> = {
-  en: { TRIGGERED: 'Triggered', ACCEPTED: 'Accepted', REJECTED: 'Rejected', INIT_FAILED: 'Init failed', EXPIRED: 'Expired', CANCELLED: 'Cancelled', REVOKED: 'Revoked' },
+  en: {
+    TRIGGERED: 'Triggered',
+    ACCEPTED: 'Accepted',
+    REJECTED: 'Rejected',
+    INIT_FAILED: 'Init failed',
+    EXPIRED: 'Expired',
+    CANCELLED: 'Cancelled',
+    REVOKED: 'Revoked',
+  },
   ar: { TRIGGERED: 'مُرسلة', ACCEPTED: 'مقبولة', REJECTED: 'مرفوضة', INIT_FAILED: 'فشل البدء', EXPIRED: 'منتهية', CANCELLED: 'ملغاة', REVOKED: 'مسحوبة' },
 };

@@ -69,7 +69,9 @@ function view(queue: string, job: Job): FailedJobView {
     transactionId: typeof data.transactionId === 'string' ? data.transactionId : null,
     attemptsMade: job.attemptsMade,
     // One line; a worker's error message, never the job's payload.
-    failedReason: String(job.failedReason ?? '').split('\n')[0].slice(0, 300),
+    failedReason: String(job.failedReason ?? '')
+      .split('\n')[0]
+      .slice(0, 300),
     finishedOn: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
   };
 }

@@ -26,10 +26,14 @@ interface FlowRequest {
   newLoginHandle?: string;
 }
 
-type Outcome = { kind: 'redirect'; url: string } | { kind: 'success'; identity: Identity } | { kind: 'fail'; reason: FailReason } | { kind: 'error'; error: unknown };
+type Outcome =
+  { kind: 'redirect'; url: string } | { kind: 'success'; identity: Identity } | { kind: 'fail'; reason: FailReason } | { kind: 'error'; error: unknown };
 
 const FAIL_REASONS = {
-  noLogin: { reason: 'no sign-in was started in this browser, or it expired or was already used', reasonAr: 'لم يبدأ تسجيل دخول في هذا المتصفح، أو انتهت صلاحيته أو استُخدم من قبل' },
+  noLogin: {
+    reason: 'no sign-in was started in this browser, or it expired or was already used',
+    reasonAr: 'لم يبدأ تسجيل دخول في هذا المتصفح، أو انتهت صلاحيته أو استُخدم من قبل',
+  },
   stateMismatch: { reason: 'the state parameter does not match', reasonAr: 'قيمة state غير مطابقة' },
   noVerifier: { reason: 'the PKCE code verifier of this sign-in is missing', reasonAr: 'رمز التحقق PKCE لهذا الدخول مفقود' },
   denied: { reason: 'the identity provider did not sign you in', reasonAr: 'لم يسجّل مزود الهوية دخولك' },
@@ -109,7 +113,12 @@ export class OpsOidcService {
   }
 
   private flowRequest(req: FastifyRequest): FlowRequest {
-    return { query: (req.query ?? {}) as Record<string, unknown>, headers: req.headers, url: req.url, loginHandle: this.sessions.readCookie(req, LOGIN_COOKIE) };
+    return {
+      query: (req.query ?? {}) as Record<string, unknown>,
+      headers: req.headers,
+      url: req.url,
+      loginHandle: this.sessions.readCookie(req, LOGIN_COOKIE),
+    };
   }
 
   private failure(outcome: Outcome): ApiError {
@@ -118,7 +127,10 @@ export class OpsOidcService {
     if (outcome.kind === 'error' && (outcome.error as { name?: string }).name === 'AuthorizationError') return new ApiError('OPS_1000004', FAIL_REASONS.denied);
     // Token errors (invalid_grant: a wrong verifier or a used code) say the IdP refused the code.
     if (outcome.kind === 'error' && (outcome.error as { name?: string }).name === 'TokenError') return new ApiError('OPS_1000004', FAIL_REASONS.denied);
-    this.log.warn({ msg: 'ops console sign-in failed at the IdP', error: outcome.kind === 'error' ? String((outcome.error as Error)?.message ?? outcome.error) : outcome.kind });
+    this.log.warn({
+      msg: 'ops console sign-in failed at the IdP',
+      error: outcome.kind === 'error' ? String((outcome.error as Error)?.message ?? outcome.error) : outcome.kind,
+    });
     return new ApiError('OPS_1000007');
   }
 
@@ -158,12 +170,20 @@ export class OpsOidcService {
     const verify = (_accessToken: string, _refreshToken: string, params: { id_token?: string }, profile: Record<string, unknown>, done: VerifyCallback) => {
       (async () => {
         if (!params.id_token) return done(null, false, { message: 'badIdToken' });
-        const { payload } = await jwtVerify(params.id_token, jwks, { issuer: discovery.issuer, audience: config.opsOidcClientId! }).catch(() => ({ payload: null }));
+        const { payload } = await jwtVerify(params.id_token, jwks, { issuer: discovery.issuer, audience: config.opsOidcClientId! }).catch(() => ({
+          payload: null,
+        }));
         if (!payload || payload.sub !== profile.sub) return done(null, false, { message: 'badIdToken' });
         const role = roleFromClaims(config, profile);
         if (!role) return done(null, false, { message: 'noRole' });
         const name = typeof profile.name === 'string' ? profile.name : String(profile.sub);
-        const identity: Identity = { sub: String(profile.sub), issuer: discovery.issuer, name, email: typeof profile.email === 'string' ? profile.email : null, role };
+        const identity: Identity = {
+          sub: String(profile.sub),
+          issuer: discovery.issuer,
+          name,
+          email: typeof profile.email === 'string' ? profile.email : null,
+          role,
+        };
         done(null, identity as never);
       })().catch((err: Error) => done(err));
     };

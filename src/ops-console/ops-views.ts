@@ -54,7 +54,12 @@ function table(headers: string[], rows: string[][], attrs = ''): string {
 
 function when(iso: string | null | Date | undefined): string {
   if (!iso) return '—';
-  return esc(new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z'));
+  return esc(
+    new Date(iso)
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, 'Z'),
+  );
 }
 
 function pct(rate: number): string {
@@ -81,7 +86,13 @@ ${table([t.push, t.callback, t.total, t.oldestPending], [[String(o.outbox.push),
 <h2>${t.queueDepths}</h2>
 ${table(
   [t.queue, t.waiting, t.active, t.delayed, t.failed],
-  o.queues.map((q) => [esc(q.queue), String(q.waiting), String(q.active), String(q.delayed), q.failed ? `<a class="bad" href="/ops/jobs">${q.failed}</a>` : '0']),
+  o.queues.map((q) => [
+    esc(q.queue),
+    String(q.waiting),
+    String(q.active),
+    String(q.delayed),
+    q.failed ? `<a class="bad" href="/ops/jobs">${q.failed}</a>` : '0',
+  ]),
   'id="queues"',
 )}
 <h2>${t.callbackFailureRate}</h2>
@@ -118,7 +129,9 @@ ${input('from', t.from)}${input('to', t.to)}<button type="submit" id="search">${
     when(x.createdAt),
   ]);
   const params = new URLSearchParams(Object.entries(filters).filter(([, v]) => typeof v === 'string' && v !== '') as [string, string][]);
-  const next = page.nextCursor ? `<a class="button" id="next-page" href="/ops/transactions?${esc(new URLSearchParams([...params, ['cursor', page.nextCursor]]).toString())}">${t.nextPage}</a>` : '';
+  const next = page.nextCursor
+    ? `<a class="button" id="next-page" href="/ops/transactions?${esc(new URLSearchParams([...params, ['cursor', page.nextCursor]]).toString())}">${t.nextPage}</a>`
+    : '';
   const first = `<a href="/ops/transactions?${esc(params.toString())}">${t.firstPage}</a>`;
   return layout(
     ctx,
@@ -145,7 +158,17 @@ interface TransactionDetail {
   documents: { position: number; name: string; nameAr: string; type: string; accepted: boolean | null }[];
   events: { id: string; from: string | null; to: string; actor: string; at: Date; detail: unknown }[];
   notificationAttempts: { id: string; platform: string; attempt: number; outcome: string; statusCode: number | null; detail: string | null; at: Date }[];
-  callbackAttempts: { id: string; status: string; attempt: number; url: string; statusCode: number | null; error: string | null; latencyMs: number | null; delivered: boolean; at: Date }[];
+  callbackAttempts: {
+    id: string;
+    status: string;
+    attempt: number;
+    url: string;
+    statusCode: number | null;
+    error: string | null;
+    latencyMs: number | null;
+    delivered: boolean;
+    at: Date;
+  }[];
 }
 
 export function transactionPage(ctx: PageContext, tx: TransactionDetail): string {
@@ -153,13 +176,29 @@ export function transactionPage(ctx: PageContext, tx: TransactionDetail): string
   const st = (s: string | null) => (s ? esc(STATUS_TEXT[ctx.lang][s] ?? s) : '—');
   const summary = table(
     [t.uaePassTransactionID, t.spTransactionID, t.sp, t.status, t.identifier, t.created, t.expires, t.decided],
-    [[`<code>${esc(tx.uaePassTransactionID)}</code>`, esc(tx.spTransactionID), `<a href="/ops/sps/${encodeURIComponent(tx.spId)}">${esc(tx.spId)}</a>`, `<strong id="tx-status">${st(tx.status)}</strong>`, `<code id="masked-identifier">${esc(tx.user.identifier ?? '—')}</code> <span class="muted">${esc(tx.idDocType)}</span>`, when(tx.createdAt), when(tx.expiresAt), when(tx.decidedAt)]],
+    [
+      [
+        `<code>${esc(tx.uaePassTransactionID)}</code>`,
+        esc(tx.spTransactionID),
+        `<a href="/ops/sps/${encodeURIComponent(tx.spId)}">${esc(tx.spId)}</a>`,
+        `<strong id="tx-status">${st(tx.status)}</strong>`,
+        `<code id="masked-identifier">${esc(tx.user.identifier ?? '—')}</code> <span class="muted">${esc(tx.idDocType)}</span>`,
+        when(tx.createdAt),
+        when(tx.expiresAt),
+        when(tx.decidedAt),
+      ],
+    ],
     'id="summary"',
   );
   const purpose = ctx.lang === 'ar' ? (tx.purposeAr ?? tx.purpose) : (tx.purpose ?? tx.purposeAr);
   const docs = table(
     ['#', t.name, t.kind, t.status],
-    tx.documents.map((d) => [String(d.position), esc(ctx.lang === 'ar' ? d.nameAr : d.name), esc(d.type), d.accepted === null ? '—' : d.accepted ? t.yes : t.no]),
+    tx.documents.map((d) => [
+      String(d.position),
+      esc(ctx.lang === 'ar' ? d.nameAr : d.name),
+      esc(d.type),
+      d.accepted === null ? '—' : d.accepted ? t.yes : t.no,
+    ]),
   );
   type Entry = { at: Date; kind: string; cls: string; detail: string };
   const entries: Entry[] = [
@@ -182,7 +221,15 @@ export function transactionPage(ctx: PageContext, tx: TransactionDetail): string
     .join('')}</tbody></table>`;
   const callbacks = table(
     [t.time, t.status, '#', t.statusCode, t.delivered, t.latency, t.error],
-    tx.callbackAttempts.map((c) => [when(c.at), st(c.status), String(c.attempt), `<span class="status-code">${c.statusCode ?? '—'}</span>`, c.delivered ? `<span class="ok">${t.yes}</span>` : `<span class="bad">${t.no}</span>`, String(c.latencyMs ?? '—'), esc(c.error ?? '')]),
+    tx.callbackAttempts.map((c) => [
+      when(c.at),
+      st(c.status),
+      String(c.attempt),
+      `<span class="status-code">${c.statusCode ?? '—'}</span>`,
+      c.delivered ? `<span class="ok">${t.yes}</span>` : `<span class="bad">${t.no}</span>`,
+      String(c.latencyMs ?? '—'),
+      esc(c.error ?? ''),
+    ]),
     'id="callback-attempts"',
   );
   return layout(
@@ -194,12 +241,22 @@ export function transactionPage(ctx: PageContext, tx: TransactionDetail): string
 
 export function spListPage(ctx: PageContext, sps: ServiceProviderViewDto[], nextCursor: string | null): string {
   const t = TEXT[ctx.lang];
-  const rows = sps.map((sp) => [`<a href="/ops/sps/${encodeURIComponent(sp.clientId)}">${esc(sp.clientId)}</a>`, esc(ctx.lang === 'ar' ? sp.nameAr : sp.name), esc(sp.callbackUrl ?? '—'), sp.disabled ? `<span class="bad">${t.yes}</span>` : t.no]);
+  const rows = sps.map((sp) => [
+    `<a href="/ops/sps/${encodeURIComponent(sp.clientId)}">${esc(sp.clientId)}</a>`,
+    esc(ctx.lang === 'ar' ? sp.nameAr : sp.name),
+    esc(sp.callbackUrl ?? '—'),
+    sp.disabled ? `<span class="bad">${t.yes}</span>` : t.no,
+  ]);
   const next = nextCursor ? `<p><a class="button" href="/ops/sps?cursor=${encodeURIComponent(nextCursor)}">${t.nextPage}</a></p>` : '';
   return layout(ctx, t.sps, table([t.clientId, t.name, t.callbackUrl, t.disabled], rows, 'id="sps"') + next);
 }
 
-export function spPage(ctx: PageContext, sp: ServiceProviderViewDto, health: CallbackHealth, secrets: { id: string; createdAt: Date; revokedAt: Date | null; active: boolean }[]): string {
+export function spPage(
+  ctx: PageContext,
+  sp: ServiceProviderViewDto,
+  health: CallbackHealth,
+  secrets: { id: string; createdAt: Date; revokedAt: Date | null; active: boolean }[],
+): string {
   const t = TEXT[ctx.lang];
   const canRotate = ctx.session && roleAllows(ctx.session.role, 'admin');
   return layout(
@@ -209,7 +266,16 @@ export function spPage(ctx: PageContext, sp: ServiceProviderViewDto, health: Cal
 <h2>${t.callbackHealth}</h2>
 ${table(
   [t.attempts, t.failed, t.failureRate, t.lastStatusCode, t.lastAttempt, t.error],
-  [[String(health.attempts), String(health.failed), `<span class="${health.failed ? 'bad' : 'ok'}">${pct(health.failureRate)}</span>`, String(health.lastStatusCode ?? '—'), when(health.lastAt), esc(health.lastError ?? '')]],
+  [
+    [
+      String(health.attempts),
+      String(health.failed),
+      `<span class="${health.failed ? 'bad' : 'ok'}">${pct(health.failureRate)}</span>`,
+      String(health.lastStatusCode ?? '—'),
+      when(health.lastAt),
+      esc(health.lastError ?? ''),
+    ],
+  ],
   'id="callback-health"',
 )}
 <h2>${t.signingSecrets}</h2>
@@ -268,7 +334,8 @@ export function jobsPage(ctx: PageContext, jobs: FailedJobView[], notice?: strin
 
 export function errorPage(ctx: PageContext, status: number, body: ErrorBody): string {
   const t = TEXT[ctx.lang];
-  const signIn = status === 401 || body.code === 'OPS_1000004' ? `<p><a class="button" href="/ops/login">${t.signIn}</a></p>` : `<p><a href="/ops">${t.back}</a></p>`;
+  const signIn =
+    status === 401 || body.code === 'OPS_1000004' ? `<p><a class="button" href="/ops/login">${t.signIn}</a></p>` : `<p><a href="/ops">${t.back}</a></p>`;
   // Both languages, as every catalog answer: the operator's first, the other beneath.
   const [first, second] = ctx.lang === 'ar' ? [body.desc.ar, body.desc.en] : [body.desc.en, body.desc.ar];
   return layout(

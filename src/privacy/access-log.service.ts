@@ -36,12 +36,20 @@ export class AccessLogService {
     if (q.to) add('at < ?::timestamptz', q.to);
     if (q.cursor) add('id < ?::bigint', q.cursor);
     args.push(limit + 1);
-    const rows: { id: string; at: Date; actor: string; subject_type: string; subject_id: string | null; action: string; reason: string | null; request_id: string | null }[] =
-      await this.db.query(
-        `SELECT id, at, actor, subject_type, subject_id, action, reason, request_id FROM access_log
+    const rows: {
+      id: string;
+      at: Date;
+      actor: string;
+      subject_type: string;
+      subject_id: string | null;
+      action: string;
+      reason: string | null;
+      request_id: string | null;
+    }[] = await this.db.query(
+      `SELECT id, at, actor, subject_type, subject_id, action, reason, request_id FROM access_log
           ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${args.length}`,
-        args,
-      );
+      args,
+    );
     const page = rows.slice(0, limit);
     return {
       items: page.map((r) => ({

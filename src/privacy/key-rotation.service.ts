@@ -102,7 +102,9 @@ export class KeyRotationService {
     const result: RotationResult = { activeKeyId: active, startedAt, finishedAt: new Date().toISOString(), reencrypted, undecryptable };
     this.lastRun = result;
     // Counts and key ids only: never a value.
-    this.logger.log(`data key rotation to "${active}": ${reencrypted} value(s) re-encrypted, ${undecryptable.length ? JSON.stringify(undecryptable) : 'none undecryptable'}`);
+    this.logger.log(
+      `data key rotation to "${active}": ${reencrypted} value(s) re-encrypted, ${undecryptable.length ? JSON.stringify(undecryptable) : 'none undecryptable'}`,
+    );
     return result;
   }
 
@@ -136,10 +138,7 @@ export class KeyRotationService {
           }
         }
         for (const u of updates) {
-          await manager.query(
-            `UPDATE ${quote(c.table)} SET ${col} = $1 WHERE ${pk.map((k, i) => `${k} = $${i + 2}`).join(' AND ')}`,
-            [u.value, ...u.pk],
-          );
+          await manager.query(`UPDATE ${quote(c.table)} SET ${col} = $1 WHERE ${pk.map((k, i) => `${k} = $${i + 2}`).join(' AND ')}`, [u.value, ...u.pk]);
         }
         const last = rows[rows.length - 1];
         return { count: rows.length, updated: updates.length, failed, last: last ? c.primaryKey.map((_, i) => last[`pk${i}`]) : null };
@@ -168,8 +167,6 @@ export class KeyRotationService {
           AND NOT (SELECT relispartition FROM pg_class WHERE oid = format('%I.%I', c.table_schema, c.table_name)::regclass)
         ORDER BY c.table_name, c.column_name`,
     );
-    return rows
-      .filter((r) => r.pk && r.pk.length > 0)
-      .map((r) => ({ table: r.table_name, column: r.column_name, primaryKey: r.pk as string[] }));
+    return rows.filter((r) => r.pk && r.pk.length > 0).map((r) => ({ table: r.table_name, column: r.column_name, primaryKey: r.pk as string[] }));
   }
 }

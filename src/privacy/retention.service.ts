@@ -63,9 +63,10 @@ export class RetentionService {
 
   async preview(limit = 50): Promise<RetentionPreview> {
     const [counts, next] = await Promise.all([
-      this.db.query(`SELECT status, count(*) AS n FROM consent_transactions WHERE ${RetentionService.DUE} GROUP BY status ORDER BY status`, this.periods()) as Promise<
-        { status: string; n: string }[]
-      >,
+      this.db.query(
+        `SELECT status, count(*) AS n FROM consent_transactions WHERE ${RetentionService.DUE} GROUP BY status ORDER BY status`,
+        this.periods(),
+      ) as Promise<{ status: string; n: string }[]>,
       this.db.query(
         `SELECT id, sp_id, sp_transaction_id, status, updated_at,
                 updated_at + make_interval(days => CASE WHEN status IN ${ACCEPTED_LIKE_SQL} THEN $2::int ELSE $1::int END) AS due_since
@@ -74,11 +75,25 @@ export class RetentionService {
       ) as Promise<{ id: string; sp_id: string; sp_transaction_id: string; status: ConsentStatus; updated_at: Date; due_since: Date }[]>,
     ]);
     return {
-      policy: { retentionDays: this.config.retentionDays, retentionAcceptedDays: this.config.retentionAcceptedDays, sweepIntervalMs: this.config.retentionSweepIntervalMs },
+      policy: {
+        retentionDays: this.config.retentionDays,
+        retentionAcceptedDays: this.config.retentionAcceptedDays,
+        sweepIntervalMs: this.config.retentionSweepIntervalMs,
+      },
       due: Object.fromEntries(counts.map((c) => [c.status, Number(c.n)])),
       total: counts.reduce((n, c) => n + Number(c.n), 0),
       removes: ANONYMISED_FIELDS,
-      keeps: ['status', 'timestamps', 'spId', 'spTransactionID', 'requestedById', 'idDocType', 'documents[].type and accepted', 'events (the audit trail)', 'user link'],
+      keeps: [
+        'status',
+        'timestamps',
+        'spId',
+        'spTransactionID',
+        'requestedById',
+        'idDocType',
+        'documents[].type and accepted',
+        'events (the audit trail)',
+        'user link',
+      ],
       next: next.map((r) => ({
         uaePassTransactionID: r.id,
         spId: r.sp_id,

@@ -61,7 +61,18 @@ export class UserRightsService {
            FROM consent_documents d JOIN consent_transactions t ON t.id = d.transaction_id
           WHERE t.user_id = $1 ORDER BY d.transaction_id, d.position`,
         [userId],
-      ) as Promise<{ transaction_id: string; name: string; name_ar: string; type: string; type_ar: string; metadata: unknown; must_be_accepted: boolean; accepted: boolean | null }[]>,
+      ) as Promise<
+        {
+          transaction_id: string;
+          name: string;
+          name_ar: string;
+          type: string;
+          type_ar: string;
+          metadata: unknown;
+          must_be_accepted: boolean;
+          accepted: boolean | null;
+        }[]
+      >,
       this.db.query(
         `SELECT e.transaction_id, e.from_status, e.to_status, e.actor, e.at, e.detail
            FROM consent_events e JOIN consent_transactions t ON t.id = e.transaction_id

@@ -39,7 +39,8 @@ export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) 
     if (!principal) throw new ApiError('SEC_1000001');
     const bearer = bearerOf(req);
     if (bearer && bearer !== token && principal.issuer === 'self') {
-      const sameClient = (await this.tokens.verifyIdToken(bearer, principal.subject)) || (await this.tokens.verifyAccessToken(bearer))?.subject === principal.subject;
+      const sameClient =
+        (await this.tokens.verifyIdToken(bearer, principal.subject)) || (await this.tokens.verifyAccessToken(bearer))?.subject === principal.subject;
       if (!sameClient) throw new ApiError('SEC_1000001');
     }
     return principal;

@@ -16,7 +16,17 @@ export class OAuthController {
   @HttpCode(200)
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiOperation({ summary: 'Client-credentials grant (RFC 6749 §4.4); client by HTTP Basic or form fields' })
-  @ApiOkResponse({ schema: { example: { access_token: 'eyJ…', id_token: 'eyJ…', token_type: 'Bearer', scope: 'urn:uae:digitalid:backend_api:manage_user_consent openid', expires_in: 3600 } } })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        access_token: 'eyJ…',
+        id_token: 'eyJ…',
+        token_type: 'Bearer',
+        scope: 'urn:uae:digitalid:backend_api:manage_user_consent openid',
+        expires_in: 3600,
+      },
+    },
+  })
   async token(@Body() body: TokenRequest, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     return this.oauth.token(body ?? {}, authorization);

@@ -58,7 +58,8 @@ export class OAuthService implements OnApplicationBootstrap {
     const allowed: readonly string[] = ALLOWED_SCOPES[kind];
     let scopes = [...allowed];
     if (body.scope !== undefined) {
-      if (typeof body.scope !== 'string') throw new ApiError('OAUTH_1000004', { reason: 'scope must be a string', reasonAr: 'يجب أن تكون الصلاحية نصاً' }).asOAuth('invalid_request');
+      if (typeof body.scope !== 'string')
+        throw new ApiError('OAUTH_1000004', { reason: 'scope must be a string', reasonAr: 'يجب أن تكون الصلاحية نصاً' }).asOAuth('invalid_request');
       scopes = [...new Set(body.scope.split(' ').filter(Boolean))];
       const refused = scopes.find((s) => !allowed.includes(s));
       if (refused || scopes.length === 0) throw new ApiError('OAUTH_1000003', { scope: (refused ?? '').slice(0, 100) }).asOAuth('invalid_scope');

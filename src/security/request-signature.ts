@@ -17,7 +17,9 @@ export function canonicalString(timestamp: string, method: string, pathWithQuery
 }
 
 export function signRequest(secret: string, timestamp: string, method: string, pathWithQuery: string, body: Buffer | string | undefined): string {
-  return createHmac('sha256', Buffer.from(secret, 'utf8')).update(canonicalString(timestamp, method, pathWithQuery, body)).digest('base64');
+  return createHmac('sha256', Buffer.from(secret, 'utf8'))
+    .update(canonicalString(timestamp, method, pathWithQuery, body))
+    .digest('base64');
 }
 
 /** Constant-time check of `signature` against each candidate secret (two may be active during rotation). */

@@ -113,7 +113,14 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
     );
     const signing = this.keys[0]?.kid;
     return {
-      items: rows.map((r) => ({ kid: r.kid, alg: r.alg, createdAt: r.created_at, retiredAt: r.retired_at, published: r.retired_at === null, signing: r.kid === signing })),
+      items: rows.map((r) => ({
+        kid: r.kid,
+        alg: r.alg,
+        createdAt: r.created_at,
+        retiredAt: r.retired_at,
+        published: r.retired_at === null,
+        signing: r.kid === signing,
+      })),
     };
   }
 
@@ -184,7 +191,7 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
       rows.map(async (r) => ({
         kid: r.kid,
         publicJwk: r.public_jwk,
-        privateKey: (await importJWK(JSON.parse(this.keyMaterial.secretBox.decrypt(r.private_jwk_enc)), ALG)),
+        privateKey: await importJWK(JSON.parse(this.keyMaterial.secretBox.decrypt(r.private_jwk_enc)), ALG),
       })),
     );
     this.localJwks = createLocalJWKSet(this.jwks());
@@ -224,7 +231,14 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
     if (own) {
       const kind = own.kind as PrincipalKind;
       if (!['sp', 'admin', 'user'].includes(kind) || typeof own.sub !== 'string') return null;
-      return { kind, subject: own.sub, scopes: String(own.scope ?? '').split(' ').filter(Boolean), issuer: 'self' };
+      return {
+        kind,
+        subject: own.sub,
+        scopes: String(own.scope ?? '')
+          .split(' ')
+          .filter(Boolean),
+        issuer: 'self',
+      };
     }
     return this.verifyExternal(token);
   }
@@ -277,7 +291,9 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
         audience: this.config.externalAudience,
       });
       if (typeof payload.sub !== 'string') return null;
-      const scopes = String(payload.scope ?? payload.scp ?? '').split(' ').filter(Boolean);
+      const scopes = String(payload.scope ?? payload.scp ?? '')
+        .split(' ')
+        .filter(Boolean);
       // An external issuer speaks for users unless its token carries a client scope.
       const kind: PrincipalKind = scopes.includes(SP_CONSENT_SCOPE) ? 'sp' : scopes.includes(ADMIN_SCOPE) ? 'admin' : 'user';
       const subject = kind === 'sp' ? String(payload.client_id ?? payload.azp ?? payload.sub) : payload.sub;

@@ -60,7 +60,12 @@ describe('admin onboarding (POST /admin/v1/service-providers, /admin/v1/users)',
       documents: [{ idDocType: 'EMIRATES_ID', identifier: user.emiratesId.replace(/-/g, '') }],
     });
     expectCatalogError(duplicate, 409, 'ADM_1000002');
-    const invalid = await adminCall(gw, 'POST', '/admin/v1/users', { name: 'X', nameAr: 'س', verified: true, documents: [{ idDocType: 'EMIRATES_ID', identifier: '784-1990-1234567-0X' }] });
+    const invalid = await adminCall(gw, 'POST', '/admin/v1/users', {
+      name: 'X',
+      nameAr: 'س',
+      verified: true,
+      documents: [{ idDocType: 'EMIRATES_ID', identifier: '784-1990-1234567-0X' }],
+    });
     expectCatalogError(invalid, 400, 'UMS_VAL_025');
     const count = (await gw.db.query(`SELECT count(*)::int AS n FROM user_profiles`)).rows[0].n;
     expect(count).toBe(1);
@@ -75,10 +80,18 @@ describe('admin onboarding (POST /admin/v1/service-providers, /admin/v1/users)',
   });
 
   it('refuses admin routes without an admin token', async () => {
-    expectCatalogError(await http(`${gw.url}/admin/v1/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 401, 'SEC_1000001');
+    expectCatalogError(
+      await http(`${gw.url}/admin/v1/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+      401,
+      'SEC_1000001',
+    );
     const sp = await onboardSp(gw);
     const spToken = (await clientToken(gw, sp.clientId, sp.clientSecret)).body.access_token;
-    const res = await http(`${gw.url}/admin/v1/users`, { method: 'POST', headers: { authorization: `Bearer ${spToken}`, 'content-type': 'application/json' }, body: '{}' });
+    const res = await http(`${gw.url}/admin/v1/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${spToken}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expectCatalogError(res, 403, 'SEC_1000007');
   });
 });

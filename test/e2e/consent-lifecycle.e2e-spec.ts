@@ -55,7 +55,10 @@ describe('consent lifecycle over the SP API', () => {
     it.each<ConsentStatus>(['TRIGGERED', 'ACCEPTED', 'REJECTED', 'INIT_FAILED', 'EXPIRED', 'CANCELLED', 'REVOKED'])('answers %s', async (status) => {
       const tx = await inState(status);
       const res = await client.status(tx.spTransactionID);
-      expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { uaePassTransactionID: tx.id, spTransactionID: tx.spTransactionID, status } });
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 200,
+        body: { uaePassTransactionID: tx.id, spTransactionID: tx.spTransactionID, status },
+      });
     });
 
     it('answers EXPIRED for a pending transaction past its expiry, before the sweeper records it', async () => {
@@ -111,7 +114,10 @@ describe('consent lifecycle over the SP API', () => {
     it('moves TRIGGERED to CANCELLED, with its event and no callback to the SP', async () => {
       const tx = await sent();
       const res = await client.cancel(tx.spTransactionID);
-      expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { uaePassTransactionID: tx.id, spTransactionID: tx.spTransactionID, status: 'CANCELLED' } });
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 200,
+        body: { uaePassTransactionID: tx.id, spTransactionID: tx.spTransactionID, status: 'CANCELLED' },
+      });
       expect((await client.status(tx.spTransactionID)).body.status).toBe('CANCELLED');
       const events = await gw.db.query(`SELECT from_status, to_status, actor FROM consent_events WHERE transaction_id = $1 ORDER BY id`, [tx.id]);
       expect(events.rows).toEqual([
@@ -278,10 +284,16 @@ describe('expiry sweeper', () => {
     await sender.db.query(`UPDATE consent_transactions SET expires_at = now() + interval '1 hour' WHERE id = $1`, [ids[1]]);
 
     sweeper = await startGateway({ EXPIRY_SWEEP_INTERVAL_MS: '100' }, sender.config.databaseUrl);
-    const events = await eventually(async () => {
-      const r = await sender.db.query(`SELECT from_status, to_status, actor FROM consent_events WHERE transaction_id = $1 AND to_status <> 'TRIGGERED'`, [ids[0]]);
-      return r.rows.length ? r.rows : null;
-    }, 10_000, 'the EXPIRED event');
+    const events = await eventually(
+      async () => {
+        const r = await sender.db.query(`SELECT from_status, to_status, actor FROM consent_events WHERE transaction_id = $1 AND to_status <> 'TRIGGERED'`, [
+          ids[0],
+        ]);
+        return r.rows.length ? r.rows : null;
+      },
+      10_000,
+      'the EXPIRED event',
+    );
     expect(events).toEqual([{ from_status: 'TRIGGERED', to_status: 'EXPIRED', actor: 'system:expiry' }]);
     const rows = await sender.db.query(`SELECT id, status FROM consent_transactions WHERE id = ANY($1::uuid[]) ORDER BY id = $2 DESC`, [ids, ids[0]]);
     expect(rows.rows.map((r: { status: string }) => r.status)[0]).toBe('EXPIRED');
@@ -303,7 +315,9 @@ describe('expiry sweeper', () => {
     const sweepers = [sweeper!.app.get(ExpirySweeper), sender.app.get(ExpirySweeper)];
     // Two instances sweeping at once take disjoint rows (SKIP LOCKED); together they move all three.
     const moved = (await Promise.all([...sweepers.map((s) => s.sweep()), sweepers[1].sweep()])).reduce((a, b) => a + b, 0);
-    const events = await sender.db.query(`SELECT count(*)::int AS n FROM consent_events WHERE transaction_id = ANY($1::uuid[]) AND to_status = 'EXPIRED'`, [ids]);
+    const events = await sender.db.query(`SELECT count(*)::int AS n FROM consent_events WHERE transaction_id = ANY($1::uuid[]) AND to_status = 'EXPIRED'`, [
+      ids,
+    ]);
     // The interval sweeper of the second gateway may have taken some of them first.
     expect(moved).toBeLessThanOrEqual(3);
     expect(events.rows[0].n).toBe(3);

@@ -1,5 +1,18 @@
 import { Gateway, startGateway } from '../support/gateway';
-import { adminCall, createUser, expectCatalogError, http, HttpResult, newEmiratesId, onboardSp, sendBody, SpClient, SpCredentials, TestUser, uniqueId } from '../support/clients';
+import {
+  adminCall,
+  createUser,
+  expectCatalogError,
+  http,
+  HttpResult,
+  newEmiratesId,
+  onboardSp,
+  sendBody,
+  SpClient,
+  SpCredentials,
+  TestUser,
+  uniqueId,
+} from '../support/clients';
 import { consentRowCounts, ConsentRowCounts } from '../support/consent-rows';
 
 /**
@@ -66,7 +79,9 @@ describe('POST /api/v1/consent/transaction/send: the seed error table', () => {
   });
 
   it.each([['x-uaepass-signature'], ['x-timestamp'], ['x-up-accesstoken']])('answers the bare 401 body when %s is missing', async (header) => {
-    const res = await client.send(sendBody(sp, user), { headers: { [header]: undefined, ...(header === 'x-up-accesstoken' ? { authorization: undefined } : {}) } });
+    const res = await client.send(sendBody(sp, user), {
+      headers: { [header]: undefined, ...(header === 'x-up-accesstoken' ? { authorization: undefined } : {}) },
+    });
     expectSeedError(res, 401, '401', SEED['401']);
     await expectNothingWritten();
   });
@@ -124,15 +139,18 @@ describe('POST /api/v1/consent/transaction/send: the seed error table', () => {
     await expectNothingWritten();
   });
 
-  it.each(['ACCEPTED', 'REJECTED', 'CANCELLED', 'EXPIRED', 'INIT_FAILED'])('answers CONS_1000011 (409) naming the transaction and its status [%s] on a repeat', async (status) => {
-    const body = sendBody(sp, user, { spTransactionID: `spTransactionID-apidog-${uniqueId('d')}` });
-    const sent = await client.send(body);
-    expect(sent.status).toBe(201);
-    await gw.db.query(`UPDATE consent_transactions SET status = $2 WHERE id = $1`, [sent.body.uaePassTransactionID, status]);
-    before = await consentRowCounts(gw);
-    expectSeedError(await client.send(body), 409, 'CONS_1000011', SEED.CONS_1000011(body.spTransactionID, status));
-    await expectNothingWritten();
-  });
+  it.each(['ACCEPTED', 'REJECTED', 'CANCELLED', 'EXPIRED', 'INIT_FAILED'])(
+    'answers CONS_1000011 (409) naming the transaction and its status [%s] on a repeat',
+    async (status) => {
+      const body = sendBody(sp, user, { spTransactionID: `spTransactionID-apidog-${uniqueId('d')}` });
+      const sent = await client.send(body);
+      expect(sent.status).toBe(201);
+      await gw.db.query(`UPDATE consent_transactions SET status = $2 WHERE id = $1`, [sent.body.uaePassTransactionID, status]);
+      before = await consentRowCounts(gw);
+      expectSeedError(await client.send(body), 409, 'CONS_1000011', SEED.CONS_1000011(body.spTransactionID, status));
+      await expectNothingWritten();
+    },
+  );
 
   it('answers CONS_1000012 (404) naming the spId when spId is no registered SP', async () => {
     expectSeedError(await client.send(sendBody(sp, user, { spId: 'owner_sp_client_id' })), 404, 'CONS_1000012', SEED.CONS_1000012('owner_sp_client_id'));
@@ -187,7 +205,10 @@ describe('transport errors on the consent routes', () => {
     const res = await http(`${gw.url}/api/v1/consent/transaction/sendd?x=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect({ status: res.status, body: res.body }).toEqual({
       status: 404,
-      body: { code: 'REQ_1000004', desc: { en: 'Route [POST /api/v1/consent/transaction/sendd] is not found.', ar: 'المسار [POST /api/v1/consent/transaction/sendd] غير موجود.' } },
+      body: {
+        code: 'REQ_1000004',
+        desc: { en: 'Route [POST /api/v1/consent/transaction/sendd] is not found.', ar: 'المسار [POST /api/v1/consent/transaction/sendd] غير موجود.' },
+      },
     });
   });
 
@@ -215,7 +236,10 @@ describe('transport errors on the consent routes', () => {
       const res = await client.send(sendBody(sp, user), { headers: { 'content-type': contentType } });
       expect({ status: res.status, body: res.body }).toEqual({
         status: 415,
-        body: { code: 'REQ_1000003', desc: { en: 'Unsupported content type; expected [application/json].', ar: 'نوع المحتوى غير مدعوم؛ المتوقع [application/json].' } },
+        body: {
+          code: 'REQ_1000003',
+          desc: { en: 'Unsupported content type; expected [application/json].', ar: 'نوع المحتوى غير مدعوم؛ المتوقع [application/json].' },
+        },
       });
       expect((await consentRowCounts(gw)).consent_transactions).toBe(0);
     },

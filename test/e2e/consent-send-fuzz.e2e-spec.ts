@@ -29,7 +29,22 @@ describe('POST /api/v1/consent/transaction/send: property-based', () => {
   const nastyString = fc.oneof(
     fc.string(),
     fc.string({ unit: 'binary' }),
-    fc.constantFrom('\u0000', 'a\u0000b', '\ud800', 'x\udc00y', '\u202e', 'ع', ' ', '', '784-1990-1234567-1', 'EMIRATES_ID', 'peerToPeer', 'spToSp', '__proto__', 'constructor'),
+    fc.constantFrom(
+      '\u0000',
+      'a\u0000b',
+      '\ud800',
+      'x\udc00y',
+      '\u202e',
+      'ع',
+      ' ',
+      '',
+      '784-1990-1234567-1',
+      'EMIRATES_ID',
+      'peerToPeer',
+      'spToSp',
+      '__proto__',
+      'constructor',
+    ),
     fc.string({ minLength: 200, maxLength: 2000 }),
   );
   const anyValue = fc.oneof(fc.jsonValue(), nastyString, fc.constant(null), fc.array(nastyString), fc.dictionary(nastyString, nastyString));
@@ -75,7 +90,10 @@ describe('POST /api/v1/consent/transaction/send: property-based', () => {
 
   /** A valid body with one to three fields replaced by anything (or removed). */
   const mutatedBody = fc
-    .tuple(fc.boolean(), fc.array(fc.tuple(fc.constantFrom(...FIELD_PATHS), fc.oneof(anyValue, deepObject, fc.constant(undefined))), { minLength: 1, maxLength: 3 }))
+    .tuple(
+      fc.boolean(),
+      fc.array(fc.tuple(fc.constantFrom(...FIELD_PATHS), fc.oneof(anyValue, deepObject, fc.constant(undefined))), { minLength: 1, maxLength: 3 }),
+    )
     .map(([peer, mutations]) => {
       const body: Record<string, unknown> = JSON.parse(JSON.stringify(sendBody(sp, user, { spTransactionID: uniqueId('fz') })));
       if (peer) {
@@ -118,8 +136,14 @@ describe('POST /api/v1/consent/transaction/send: property-based', () => {
 
   it.each([
     ['a NUL in spTransactionID', { spTransactionID: 'a\u0000b' }],
-    ['a NUL in a document name', { content: { documents: [{ name: 'a\u0000', nameAr: 'ب', type: 'T', typeAr: 'ت', metadata: [{ displayName: 'd', displayNameAr: 'د' }] }] } }],
-    ['a lone surrogate in metadata', { content: { documents: [{ name: 'a', nameAr: 'ب', type: 'T', typeAr: 'ت', metadata: [{ displayName: '\ud800', displayNameAr: 'د' }] }] } }],
+    [
+      'a NUL in a document name',
+      { content: { documents: [{ name: 'a\u0000', nameAr: 'ب', type: 'T', typeAr: 'ت', metadata: [{ displayName: 'd', displayNameAr: 'د' }] }] } },
+    ],
+    [
+      'a lone surrogate in metadata',
+      { content: { documents: [{ name: 'a', nameAr: 'ب', type: 'T', typeAr: 'ت', metadata: [{ displayName: '\ud800', displayNameAr: 'د' }] }] } },
+    ],
     ['a NUL in purpose', { purpose: 'x\u0000' }],
   ])('refuses %s with CONS_1000007 (Postgres cannot store it)', async (_what, overrides) => {
     const before = await consentRowCounts(gw);
@@ -129,7 +153,11 @@ describe('POST /api/v1/consent/transaction/send: property-based', () => {
   });
 
   it('refuses a deeply nested additionalInfo with CONS_1000007', async () => {
-    const body = sendBody(sp, user, { requestType: 'peerToPeer', requestedById: undefined, requestor: { name: 'O', nameAr: 'ع', identifier: 'B7654321', idType: 'PASSPORT', additionalInfo: { deep: '__deep_5000__' } } });
+    const body = sendBody(sp, user, {
+      requestType: 'peerToPeer',
+      requestedById: undefined,
+      requestor: { name: 'O', nameAr: 'ع', identifier: 'B7654321', idType: 'PASSPORT', additionalInfo: { deep: '__deep_5000__' } },
+    });
     const res = await client.send(undefined, { rawBody: spliceDeep(JSON.stringify(body)) });
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'CONS_1000007' });
   });

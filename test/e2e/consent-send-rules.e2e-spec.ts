@@ -63,7 +63,14 @@ describe('POST /api/v1/consent/transaction/send: field rules', () => {
         body: { uaePassTransactionID: expect.stringMatching(/^[0-9a-f-]{36}$/), transactionStatus: 'TRIGGERED', spTransactionID: body.spTransactionID },
       });
       const row = await storedRow(res.body.uaePassTransactionID);
-      expect(row).toMatchObject({ request_type: 'spToSp', requested_by_id: requester.clientId, purpose: null, purpose_ar: null, status: 'TRIGGERED', user_id: user.id });
+      expect(row).toMatchObject({
+        request_type: 'spToSp',
+        requested_by_id: requester.clientId,
+        purpose: null,
+        purpose_ar: null,
+        status: 'TRIGGERED',
+        user_id: user.id,
+      });
       const events = await gw.db.query(`SELECT from_status, to_status, actor FROM consent_events WHERE transaction_id = $1`, [row.id]);
       expect(events.rows).toEqual([{ from_status: null, to_status: 'TRIGGERED', actor: `sp:${sp.clientId}` }]);
       const outbox = await gw.db.query(`SELECT topic FROM outbox WHERE transaction_id = $1`, [row.id]);
@@ -75,7 +82,14 @@ describe('POST /api/v1/consent/transaction/send: field rules', () => {
         content: {
           documents: [
             { name: 'Passport', nameAr: 'جواز السفر', type: 'PASSPORT', typeAr: 'جواز', metadata: [{ displayName: 'Number', displayNameAr: 'الرقم' }] },
-            { name: 'Emirates ID', nameAr: 'الهوية', type: 'EMIRATES_ID', typeAr: 'هوية', metadata: [{ displayName: 'Name', displayNameAr: 'الاسم' }], mustBeAccepted: true },
+            {
+              name: 'Emirates ID',
+              nameAr: 'الهوية',
+              type: 'EMIRATES_ID',
+              typeAr: 'هوية',
+              metadata: [{ displayName: 'Name', displayNameAr: 'الاسم' }],
+              mustBeAccepted: true,
+            },
           ],
         },
       });
@@ -86,8 +100,24 @@ describe('POST /api/v1/consent/transaction/send: field rules', () => {
         [res.body.uaePassTransactionID],
       );
       expect(docs.rows).toEqual([
-        { position: 0, name: 'Passport', name_ar: 'جواز السفر', type: 'PASSPORT', type_ar: 'جواز', metadata: [{ displayName: 'Number', displayNameAr: 'الرقم' }], must_be_accepted: false },
-        { position: 1, name: 'Emirates ID', name_ar: 'الهوية', type: 'EMIRATES_ID', type_ar: 'هوية', metadata: [{ displayName: 'Name', displayNameAr: 'الاسم' }], must_be_accepted: true },
+        {
+          position: 0,
+          name: 'Passport',
+          name_ar: 'جواز السفر',
+          type: 'PASSPORT',
+          type_ar: 'جواز',
+          metadata: [{ displayName: 'Number', displayNameAr: 'الرقم' }],
+          must_be_accepted: false,
+        },
+        {
+          position: 1,
+          name: 'Emirates ID',
+          name_ar: 'الهوية',
+          type: 'EMIRATES_ID',
+          type_ar: 'هوية',
+          metadata: [{ displayName: 'Name', displayNameAr: 'الاسم' }],
+          must_be_accepted: true,
+        },
       ]);
     });
 
@@ -172,7 +202,12 @@ describe('POST /api/v1/consent/transaction/send: field rules', () => {
       const disabled = await onboardSp(gw);
       await gw.db.query(`UPDATE service_providers SET disabled = true WHERE client_id = $1`, [disabled.clientId]);
       await gw.app.get(SpDirectory).invalidate(disabled.clientId);
-      await expectRefused(sendBody(sp, user, { requestedById: disabled.clientId }), 403, 'CONS_1000016', `Service Provider [${disabled.clientId}] is disabled.`);
+      await expectRefused(
+        sendBody(sp, user, { requestedById: disabled.clientId }),
+        403,
+        'CONS_1000016',
+        `Service Provider [${disabled.clientId}] is disabled.`,
+      );
     });
 
     it('stores a registered requesting SP', async () => {
@@ -187,7 +222,13 @@ describe('POST /api/v1/consent/transaction/send: field rules', () => {
       const res = await client.send(peerToPeer());
       expect(res.status).toBe(201);
       const row = await storedRow(res.body.uaePassTransactionID);
-      expect(row).toMatchObject({ request_type: 'peerToPeer', requested_by_id: null, requestor_name: 'Omar Khalid', requestor_name_ar: 'عمر خالد', requestor_id_type: 'PASSPORT' });
+      expect(row).toMatchObject({
+        request_type: 'peerToPeer',
+        requested_by_id: null,
+        requestor_name: 'Omar Khalid',
+        requestor_name_ar: 'عمر خالد',
+        requestor_id_type: 'PASSPORT',
+      });
       expect(row.requestor_enc).toEqual(expect.any(String));
       expect(row.requestor_enc).not.toContain('B7654321');
       expect(row.requestor_enc).not.toContain('landlord');

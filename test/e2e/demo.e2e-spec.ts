@@ -21,7 +21,9 @@ describe('npm run demo', () => {
     if (code !== 0) throw new Error(`demo exited ${code}\n${stdout}\n${stderr}`);
 
     expect(stdout).toContain('embedded Postgres (PGlite)');
-    expect(stdout).toMatch(/The bank sends a consent request with the SP SDK[\s\S]*→ 201 \{"uaePassTransactionID":"[0-9a-f-]{36}","transactionStatus":"TRIGGERED"/);
+    expect(stdout).toMatch(
+      /The bank sends a consent request with the SP SDK[\s\S]*→ 201 \{"uaePassTransactionID":"[0-9a-f-]{36}","transactionStatus":"TRIGGERED"/,
+    );
     expect(stdout).toContain('the phone received:');
     expect(stdout).toMatch(/\{"accept":true\} → 200/);
     expect(stdout).toContain('verifyCallback: signature, timestamp and API key OK → ACCEPTED');

@@ -99,7 +99,10 @@ describe('booting the gateway', () => {
       // The SP written before the restart is still there: its client secret still gets a token.
       const sp = await http(`${url}/oauth2/token`, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`kept_sp:${created.body.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          authorization: `Basic ${Buffer.from(`kept_sp:${created.body.clientSecret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: 'grant_type=client_credentials',
       });
       expect(sp.status).toBe(200);

@@ -27,7 +27,16 @@ describe('migrations', () => {
     const applied = await ds.runMigrations();
     expect(applied).toHaveLength(MIGRATIONS.length);
     expect(await tables()).toEqual(
-      expect.arrayContaining(['consent_transactions', 'consent_events', 'consent_documents', 'outbox', 'service_providers', 'user_profiles', 'user_documents', 'devices']),
+      expect.arrayContaining([
+        'consent_transactions',
+        'consent_events',
+        'consent_documents',
+        'outbox',
+        'service_providers',
+        'user_profiles',
+        'user_documents',
+        'devices',
+      ]),
     );
     expect(await ds.showMigrations()).toBe(false);
 

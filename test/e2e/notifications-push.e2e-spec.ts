@@ -38,16 +38,24 @@ describe('push notifications: outbox → BullMQ → FCM, APNs, SSE', () => {
   }
 
   const attempts = async (txId: string) =>
-    (await gw.db.query(`SELECT device_id, platform, attempt, outcome, status_code, detail FROM notification_attempts WHERE transaction_id = $1 ORDER BY id`, [txId])).rows;
+    (
+      await gw.db.query(`SELECT device_id, platform, attempt, outcome, status_code, detail FROM notification_attempts WHERE transaction_id = $1 ORDER BY id`, [
+        txId,
+      ])
+    ).rows;
   const statusOf = async (txId: string) => (await gw.db.query(`SELECT status FROM consent_transactions WHERE id = $1`, [txId])).rows[0].status;
 
-  it('sends exactly one well-formed push to each of the user\'s two devices (FCM in English, APNs in Arabic)', async () => {
+  it("sends exactly one well-formed push to each of the user's two devices (FCM in English, APNs in Arabic)", async () => {
     const user = await createUser(gw);
     const android = await devices.register(user.id, { platform: 'fcm', pushToken: fcmToken(), locale: 'en' });
     const iphone = await devices.register(user.id, { platform: 'apns', pushToken: apnsToken(), locale: 'ar' });
     const txId = await send(user);
 
-    await eventually(async () => fcm.sends.some((s) => s.message.token === android.pushToken) && apns.pushes.some((p) => p.deviceToken === iphone.pushToken), 1000, 'both pushes');
+    await eventually(
+      async () => fcm.sends.some((s) => s.message.token === android.pushToken) && apns.pushes.some((p) => p.deviceToken === iphone.pushToken),
+      1000,
+      'both pushes',
+    );
     await eventually(async () => (await attempts(txId)).length === 2, 2000, 'attempt rows');
     const toAndroid = fcm.sends.filter((s) => s.message.token === android.pushToken);
     const toIphone = apns.pushes.filter((p) => p.deviceToken === iphone.pushToken);
@@ -63,7 +71,10 @@ describe('push notifications: outbox → BullMQ → FCM, APNs, SSE', () => {
     });
     expect(toIphone[0].headers).toMatchObject({ 'apns-topic': APNS_TOPIC, 'apns-push-type': 'alert', 'apns-collapse-id': txId, 'apns-priority': '10' });
     expect(toIphone[0].payload).toEqual({
-      aps: { alert: { title: 'طلب موافقة من بنك الإمارات دبي الوطني', body: 'يطلب بنك الإمارات دبي الوطني موافقتك على مشاركة مستنداتك لغرض: فتح حساب مصرفي' }, sound: 'default' },
+      aps: {
+        alert: { title: 'طلب موافقة من بنك الإمارات دبي الوطني', body: 'يطلب بنك الإمارات دبي الوطني موافقتك على مشاركة مستنداتك لغرض: فتح حساب مصرفي' },
+        sound: 'default',
+      },
       uaePassTransactionID: txId,
     });
     // No personal identifier on the wire: not the Emirates ID, not the user's name or id.
@@ -88,10 +99,14 @@ describe('push notifications: outbox → BullMQ → FCM, APNs, SSE', () => {
     fcm.answer = (token, n) => (token === device.pushToken && n < 2 ? 'unavailable' : 'ok');
     const txId = await send(user);
 
-    const rows = await eventually(async () => {
-      const r = await attempts(txId);
-      return r.length === 3 && r;
-    }, 5000, 'three attempts');
+    const rows = await eventually(
+      async () => {
+        const r = await attempts(txId);
+        return r.length === 3 && r;
+      },
+      5000,
+      'three attempts',
+    );
     expect(rows.map((a) => [a.attempt, a.outcome, a.status_code, a.detail])).toEqual([
       [1, 'retry', 503, 'UNAVAILABLE'],
       [2, 'retry', 503, 'UNAVAILABLE'],
@@ -163,7 +178,7 @@ describe('push notifications: outbox → BullMQ → FCM, APNs, SSE', () => {
   });
 
   describe('GET /app/v1/events (SSE)', () => {
-    it('streams a consent-request event to the reference app, in the device\'s language', async () => {
+    it("streams a consent-request event to the reference app, in the device's language", async () => {
       const user = await createUser(gw);
       const token = await userToken(gw, user.id);
       const app = await connectAppDevice(gw, token, 'ar');
@@ -171,7 +186,12 @@ describe('push notifications: outbox → BullMQ → FCM, APNs, SSE', () => {
         const txId = await send(user);
         await eventually(async () => app.events.length > 0, 1000, 'sse event');
         expect(app.events).toEqual([
-          { uaePassTransactionID: txId, title: 'طلب موافقة من بنك الإمارات دبي الوطني', body: 'يطلب بنك الإمارات دبي الوطني موافقتك على مشاركة مستنداتك لغرض: فتح حساب مصرفي', lang: 'ar' },
+          {
+            uaePassTransactionID: txId,
+            title: 'طلب موافقة من بنك الإمارات دبي الوطني',
+            body: 'يطلب بنك الإمارات دبي الوطني موافقتك على مشاركة مستنداتك لغرض: فتح حساب مصرفي',
+            lang: 'ar',
+          },
         ]);
         await eventually(async () => (await attempts(txId)).some((a) => a.outcome === 'delivered'), 1000, 'attempt row');
       } finally {
@@ -192,7 +212,7 @@ describe('push notifications: outbox → BullMQ → FCM, APNs, SSE', () => {
       abort.abort();
     });
 
-    it('refuses a missing or invalid token (SEC_1000001), a non-user token (SEC_1000007) and another user\'s device (NTF_1000001)', async () => {
+    it("refuses a missing or invalid token (SEC_1000001), a non-user token (SEC_1000007) and another user's device (NTF_1000001)", async () => {
       const alice = await createUser(gw);
       const bob = await createUser(gw);
       const aliceToken = await userToken(gw, alice.id);
@@ -208,7 +228,7 @@ describe('push notifications: outbox → BullMQ → FCM, APNs, SSE', () => {
   });
 
   describe('DeviceRegistry', () => {
-    it('registers idempotently on (user, platform, token), lists and unregisters only the owner\'s devices', async () => {
+    it("registers idempotently on (user, platform, token), lists and unregisters only the owner's devices", async () => {
       const alice = await createUser(gw);
       const bob = await createUser(gw);
       const token = fcmToken();

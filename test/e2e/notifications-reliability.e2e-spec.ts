@@ -37,14 +37,21 @@ describe('push notifications survive Redis outages and dead workers', () => {
       ]);
       const ids = sent.map((r) => r.body.uaePassTransactionID as string).sort();
       // The rows wait in the outbox.
-      const pending = await gw.db.query(`SELECT count(*)::int AS n FROM outbox WHERE topic = 'push' AND dispatched_at IS NULL AND transaction_id = ANY($1::uuid[])`, [ids]);
+      const pending = await gw.db.query(
+        `SELECT count(*)::int AS n FROM outbox WHERE topic = 'push' AND dispatched_at IS NULL AND transaction_id = ANY($1::uuid[])`,
+        [ids],
+      );
       expect(pending.rows[0].n).toBe(3);
 
       redis = await startRedisServer(port);
       const mine = () => fcm.sends.filter((s) => s.message.token === device.pushToken);
       await eventually(async () => mine().length >= 3, 15_000, 'three pushes');
       await new Promise((r) => setTimeout(r, 500)); // room for a duplicate to show up, if any
-      expect(mine().map((s) => s.message.data.uaePassTransactionID).sort()).toEqual(ids);
+      expect(
+        mine()
+          .map((s) => s.message.data.uaePassTransactionID)
+          .sort(),
+      ).toEqual(ids);
       const attempts = await gw.db.query(`SELECT transaction_id, outcome FROM notification_attempts WHERE transaction_id = ANY($1::uuid[])`, [ids]);
       expect(attempts.rows.map((r: { outcome: string }) => r.outcome)).toEqual(['delivered', 'delivered', 'delivered']);
     } finally {
@@ -93,10 +100,14 @@ describe('push notifications survive Redis outages and dead workers', () => {
       // collapse key, so the phone shows one notification.
       expect(mine().map((s) => s.message.android?.collapse_key)).toEqual([txId, txId]);
       expect(mine().filter((s) => s.answered === 200)).toHaveLength(1);
-      const attempts = await eventually(async () => {
-        const r = await gw.db.query(`SELECT outcome FROM notification_attempts WHERE transaction_id = $1`, [txId]);
-        return r.rows.length > 0 && r.rows;
-      }, 5000, 'attempt row');
+      const attempts = await eventually(
+        async () => {
+          const r = await gw.db.query(`SELECT outcome FROM notification_attempts WHERE transaction_id = $1`, [txId]);
+          return r.rows.length > 0 && r.rows;
+        },
+        5000,
+        'attempt row',
+      );
       expect(attempts).toEqual([{ outcome: 'delivered' }]);
       expect((await gw.db.query(`SELECT status FROM consent_transactions WHERE id = $1`, [txId])).rows[0].status).toBe('TRIGGERED');
     } finally {

@@ -19,16 +19,23 @@ describe('GET /health/ready', () => {
   it('answers 200 with database, Redis and queues up; /health/live 200', async () => {
     const ready = await http(`${gw.url}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(ready.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, redis: { status: 'up' }, queues: { status: 'up', thresholdSeconds: 300 } } });
+    expect(ready.body).toMatchObject({
+      status: 'ok',
+      info: { database: { status: 'up' }, redis: { status: 'up' }, queues: { status: 'up', thresholdSeconds: 300 } },
+    });
     expect((await http(`${gw.url}/health/live`)).status).toBe(200);
   });
 
   it('answers 503 while Redis is stopped and 200 once it is back', async () => {
     await redis.stop('SIGKILL');
-    const down = await eventually(async () => {
-      const res = await http(`${gw.url}/health/ready`);
-      return res.status === 503 ? res : null;
-    }, 10_000, 'readiness 503');
+    const down = await eventually(
+      async () => {
+        const res = await http(`${gw.url}/health/ready`);
+        return res.status === 503 ? res : null;
+      },
+      10_000,
+      'readiness 503',
+    );
     expect(down.body.status).toBe('error');
     expect(down.body.error.redis).toMatchObject({ status: 'down', message: 'Redis is unreachable' });
     expect(down.body.info.database).toEqual({ status: 'up' });
@@ -36,10 +43,14 @@ describe('GET /health/ready', () => {
     expect((await http(`${gw.url}/health/live`)).status).toBe(200);
 
     await redis.restart();
-    const up = await eventually(async () => {
-      const res = await http(`${gw.url}/health/ready`);
-      return res.status === 200 ? res : null;
-    }, 15_000, 'readiness 200 again');
+    const up = await eventually(
+      async () => {
+        const res = await http(`${gw.url}/health/ready`);
+        return res.status === 200 ? res : null;
+      },
+      15_000,
+      'readiness 200 again',
+    );
     expect(up.body.status).toBe('ok');
   });
 });
@@ -59,10 +70,14 @@ describe('GET /health/ready with a queue lag threshold', () => {
     const sp = await onboardSp(gw);
     const user = await createUser(gw);
     expect((await new SpClient(gw, sp).send(sendBody(sp, user))).status).toBe(201);
-    const lagging = await eventually(async () => {
-      const res = await http(`${gw.url}/health/ready`);
-      return res.status === 503 ? res : null;
-    }, 10_000, 'readiness 503 on queue lag');
+    const lagging = await eventually(
+      async () => {
+        const res = await http(`${gw.url}/health/ready`);
+        return res.status === 503 ? res : null;
+      },
+      10_000,
+      'readiness 503 on queue lag',
+    );
     expect(lagging.body.error.queues).toMatchObject({ status: 'down', thresholdSeconds: 1, message: expect.stringContaining('push-notifications') });
     expect(lagging.body.error.queues.oldestWaitingSeconds['push-notifications']).toBeGreaterThan(1);
     expect(lagging.body.info).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' } });

@@ -29,7 +29,10 @@ function declaredRoutes(gw: Gateway): { method: string; path: string; controller
         const sub = Reflect.getMetadata(PATH_METADATA, handler);
         const method = Reflect.getMetadata(METHOD_METADATA, handler);
         if (sub === undefined || method === undefined) continue;
-        const path = `/${[base, String(sub)].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`.replace(/:(\w+)/g, '{$1}');
+        const path = `/${[base, String(sub)]
+          .map((p) => p.replace(/^\/+|\/+$/g, ''))
+          .filter(Boolean)
+          .join('/')}`.replace(/:(\w+)/g, '{$1}');
         routes.push({ method: RequestMethod[method as number].toLowerCase(), path, controller: ctrl.name });
       }
     }
@@ -82,7 +85,8 @@ describe('observability', () => {
       const send = { method: 'POST', route: '/api/v1/consent/transaction/send', status_code: '201' };
       expect(sample(after, 'http_requests_total', send)).toBe(sample(before, 'http_requests_total', send) + 1);
       expect(sample(after, 'http_request_duration_seconds_count', send)).toBe(sample(before, 'http_request_duration_seconds_count', send) + 1);
-      const created = sample(after, 'muwafaqa_consent_transactions', { status: 'TRIGGERED' }) + sample(after, 'muwafaqa_consent_transactions', { status: 'INIT_FAILED' });
+      const created =
+        sample(after, 'muwafaqa_consent_transactions', { status: 'TRIGGERED' }) + sample(after, 'muwafaqa_consent_transactions', { status: 'INIT_FAILED' });
       expect(created).toBe(1);
       // The id is not a label: the route template is.
       expect(sample(after, 'http_requests_total', { route: '/admin/v1/transactions/:uaePassTransactionID', status_code: '200' })).toBe(1);
@@ -121,7 +125,8 @@ describe('observability', () => {
         .filter((r) => !doc.paths[r.path]?.[r.method])
         .map((r) => `${r.method.toUpperCase()} ${r.path} (${r.controller})`);
       expect(missing).toEqual([]);
-      for (const path of ['/oauth2/token', '/admin/v1/transactions', '/admin/v1/service-providers/{clientId}', '/health/ready', '/metrics']) expect(doc.paths[path]).toBeDefined();
+      for (const path of ['/oauth2/token', '/admin/v1/transactions', '/admin/v1/service-providers/{clientId}', '/health/ready', '/metrics'])
+        expect(doc.paths[path]).toBeDefined();
     });
   });
 

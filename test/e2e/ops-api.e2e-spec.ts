@@ -37,7 +37,11 @@ describe('ops API under /admin/v1', () => {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const res: { status: number; body: any } = await adminCall(gw, 'GET', `/admin/v1/transactions?spId=${spA.clientId}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        const res: { status: number; body: any } = await adminCall(
+          gw,
+          'GET',
+          `/admin/v1/transactions?spId=${spA.clientId}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         expect(res.status).toBe(200);
         expect(res.body.items.length).toBeLessThanOrEqual(2);
         seen.push(...res.body.items.map((t: { uaePassTransactionID: string }) => t.uaePassTransactionID));
@@ -51,13 +55,22 @@ describe('ops API under /admin/v1', () => {
     it('filters by status, spTransactionID, uaePassTransactionID and time range', async () => {
       const cancelled = await adminCall(gw, 'GET', `/admin/v1/transactions?status=CANCELLED&spId=${spA.clientId}`);
       expect(cancelled.body.items.map((t: { spTransactionID: string }) => t.spTransactionID)).toEqual([sentA[1].spTransactionID]);
-      expect(cancelled.body.items[0]).toMatchObject({ spId: spA.clientId, status: 'CANCELLED', requestType: 'spToSp', idDocType: 'EMIRATES_ID', purpose: 'Opening a bank account' });
+      expect(cancelled.body.items[0]).toMatchObject({
+        spId: spA.clientId,
+        status: 'CANCELLED',
+        requestType: 'spToSp',
+        idDocType: 'EMIRATES_ID',
+        purpose: 'Opening a bank account',
+      });
 
       const bySpTx = await adminCall(gw, 'GET', `/admin/v1/transactions?spTransactionID=${sentB.spTransactionID}`);
       expect(bySpTx.body.items.map((t: { uaePassTransactionID: string }) => t.uaePassTransactionID)).toEqual([sentB.id]);
 
       const byId = await adminCall(gw, 'GET', `/admin/v1/transactions?uaePassTransactionID=${sentA[3].id}`);
-      expect(byId.body).toEqual({ items: [expect.objectContaining({ uaePassTransactionID: sentA[3].id, spTransactionID: sentA[3].spTransactionID })], nextCursor: null });
+      expect(byId.body).toEqual({
+        items: [expect.objectContaining({ uaePassTransactionID: sentA[3].id, spTransactionID: sentA[3].spTransactionID })],
+        nextCursor: null,
+      });
 
       const future = new Date(Date.now() + 3600_000).toISOString();
       const none = await adminCall(gw, 'GET', `/admin/v1/transactions?from=${future}`);
@@ -82,7 +95,11 @@ describe('ops API under /admin/v1', () => {
     it('is for admins only', async () => {
       expectCatalogError(await http(`${gw.url}/admin/v1/transactions`), 401, 'SEC_1000001');
       const spToken = await clientToken(gw, spA.clientId, spA.clientSecret);
-      expectCatalogError(await http(`${gw.url}/admin/v1/transactions`, { headers: { authorization: `Bearer ${spToken.body.access_token}` } }), 403, 'SEC_1000007');
+      expectCatalogError(
+        await http(`${gw.url}/admin/v1/transactions`, { headers: { authorization: `Bearer ${spToken.body.access_token}` } }),
+        403,
+        'SEC_1000007',
+      );
     });
   });
 
@@ -145,19 +162,36 @@ describe('ops API under /admin/v1', () => {
       const page2 = await adminCall(gw, 'GET', `/admin/v1/service-providers?limit=1&cursor=${list.body.nextCursor}`);
       expect(page2.body.items[0].clientId > list.body.items[0].clientId).toBe(true);
       const one = await adminCall(gw, 'GET', `/admin/v1/service-providers/${spA.clientId}`);
-      expect(one.body).toMatchObject({ clientId: spA.clientId, callbackUrl: 'http://127.0.0.1:9/cb', hasCallbackApiKey: true, disabled: false, activeSigningSecrets: 1 });
+      expect(one.body).toMatchObject({
+        clientId: spA.clientId,
+        callbackUrl: 'http://127.0.0.1:9/cb',
+        hasCallbackApiKey: true,
+        disabled: false,
+        activeSigningSecrets: 1,
+      });
       for (const secret of [spA.clientSecret, spA.signingSecret, 'cb-key-secret']) expect(one.text + list.text).not.toContain(secret);
       expectCatalogError(await adminCall(gw, 'GET', '/admin/v1/service-providers/no_such_sp'), 404, 'CONS_1000012');
     });
 
     it('changes the callback URL, API key and TTL, and the gateway uses them at once', async () => {
-      const res = await adminCall(gw, 'PATCH', `/admin/v1/service-providers/${spB.clientId}`, { callbackUrl: 'http://127.0.0.1:9/new', callbackApiKey: 'k2-secret', consentTtlSeconds: 120 });
+      const res = await adminCall(gw, 'PATCH', `/admin/v1/service-providers/${spB.clientId}`, {
+        callbackUrl: 'http://127.0.0.1:9/new',
+        callbackApiKey: 'k2-secret',
+        consentTtlSeconds: 120,
+      });
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ callbackUrl: 'http://127.0.0.1:9/new', hasCallbackApiKey: true, consentTtlSeconds: 120, effectiveConsentTtlSeconds: 120 });
+      expect(res.body).toMatchObject({
+        callbackUrl: 'http://127.0.0.1:9/new',
+        hasCallbackApiKey: true,
+        consentTtlSeconds: 120,
+        effectiveConsentTtlSeconds: 120,
+      });
       expect(res.text).not.toContain('k2-secret');
       const body = sendBody(spB, user);
       const sent = await new SpClient(gw, spB).send(body);
-      const { rows } = await gw.db.query(`SELECT extract(epoch FROM expires_at - created_at)::int AS ttl FROM consent_transactions WHERE id = $1`, [sent.body.uaePassTransactionID]);
+      const { rows } = await gw.db.query(`SELECT extract(epoch FROM expires_at - created_at)::int AS ttl FROM consent_transactions WHERE id = $1`, [
+        sent.body.uaePassTransactionID,
+      ]);
       expect(rows[0].ttl).toBe(120);
       const cleared = await adminCall(gw, 'PATCH', `/admin/v1/service-providers/${spB.clientId}`, { callbackApiKey: null, consentTtlSeconds: null });
       expect(cleared.body).toMatchObject({ hasCallbackApiKey: false, consentTtlSeconds: null, callbackUrl: 'http://127.0.0.1:9/new' });

@@ -54,7 +54,13 @@ describe('ops console sign-in (authorization code + PKCE through the organisatio
     const sid = decodeURIComponent(cookie.split(';')[0].split('=')[1]);
     expect(sid).toMatch(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9+/]{43}$/); // id.signature
     const stored = JSON.parse((await setup.gw.redis.get(`${setup.gw.config.redisPrefix}:ops:session:${sid.split('.')[0]}`))!);
-    expect(stored).toMatchObject({ sub: 'operator', role: 'operator', name: OPS_ACCOUNTS.operator.name, email: OPS_ACCOUNTS.operator.email, issuer: setup.idp.issuer });
+    expect(stored).toMatchObject({
+      sub: 'operator',
+      role: 'operator',
+      name: OPS_ACCOUNTS.operator.name,
+      email: OPS_ACCOUNTS.operator.email,
+      issuer: setup.idp.issuer,
+    });
 
     const page = await browse(jar, `${setup.gw.url}/ops`);
     expect(page.status).toBe(200);
@@ -124,7 +130,7 @@ describe('ops console sign-in (authorization code + PKCE through the organisatio
     expect((await browse(new CookieJar(), `${setup.gw.url}/ops`, { cookie: `mwq_ops=${cookie}` })).status).toBe(200);
   });
 
-  it('refuses a form post without the CSRF token (or with another session\'s), and changes nothing', async () => {
+  it("refuses a form post without the CSRF token (or with another session's), and changes nothing", async () => {
     const a = await signIn(setup, 'operator');
     const b = await signIn(setup, 'operator');
     for (const form of [{} as Record<string, string>, { _csrf: '' }, { _csrf: b.csrf }]) {
@@ -196,7 +202,6 @@ describe('ops console account without a role', () => {
       await other.close();
     }
   });
-
 });
 
 describe('ops console switched off', () => {

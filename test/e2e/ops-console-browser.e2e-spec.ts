@@ -53,10 +53,14 @@ describe('ops console in a browser (Chromium), signed in through the organisatio
     expect((await decide(gw, token2, sent2.body.uaePassTransactionID, { accept: false })).status).toBe(200);
 
     // Both callbacks played out: two attempts each (500 then 200; 503 twice, then failed).
-    await eventually(async () => {
-      const { rows } = await gw.db.query(`SELECT count(*)::int AS n FROM callback_attempts`);
-      return rows[0].n >= 4;
-    }, 15_000, 'four callback attempts');
+    await eventually(
+      async () => {
+        const { rows } = await gw.db.query(`SELECT count(*)::int AS n FROM callback_attempts`);
+        return rows[0].n >= 4;
+      },
+      15_000,
+      'four callback attempts',
+    );
 
     profileDir = mkdtempSync(join(tmpdir(), 'mwq-ops-chromium-'));
     // A fresh profile per run (Playwright passes it as --user-data-dir).
@@ -149,10 +153,17 @@ describe('ops console in a browser (Chromium), signed in through the organisatio
       `SELECT a.status_code FROM callback_attempts a JOIN consent_transactions t ON t.id = a.transaction_id WHERE t.sp_id = $1 ORDER BY a.id`,
       [failingSpId],
     );
-    await eventually(async () => {
-      const r = await setup.gw.db.query(`SELECT count(*)::int AS n FROM callback_attempts a JOIN consent_transactions t ON t.id = a.transaction_id WHERE t.sp_id = $1 AND a.delivered`, [failingSpId]);
-      return r.rows[0].n === 1;
-    }, 10_000, 'the retried callback recorded as delivered');
+    await eventually(
+      async () => {
+        const r = await setup.gw.db.query(
+          `SELECT count(*)::int AS n FROM callback_attempts a JOIN consent_transactions t ON t.id = a.transaction_id WHERE t.sp_id = $1 AND a.delivered`,
+          [failingSpId],
+        );
+        return r.rows[0].n === 1;
+      },
+      10_000,
+      'the retried callback recorded as delivered',
+    );
     expect(rows.slice(0, 2).map((r: { status_code: number }) => r.status_code)).toEqual([503, 503]);
     await page.close();
   });

@@ -16,9 +16,12 @@ async function suffix(gw: Gateway, monthsAgo: number): Promise<string> {
 /** Where each row of a transaction lives (tableoid), by table. */
 async function homes(gw: Gateway, id: string) {
   const q = async (table: string) =>
-    (await gw.db.query(`SELECT DISTINCT tableoid::regclass::text AS t FROM ${table} WHERE ${table === 'consent_transactions' ? 'id' : 'transaction_id'} = $1`, [id])).rows.map(
-      (r) => r.t,
-    );
+    (
+      await gw.db.query(
+        `SELECT DISTINCT tableoid::regclass::text AS t FROM ${table} WHERE ${table === 'consent_transactions' ? 'id' : 'transaction_id'} = $1`,
+        [id],
+      )
+    ).rows.map((r) => r.t);
   return { transaction: await q('consent_transactions'), documents: await q('consent_documents'), events: await q('consent_events') };
 }
 
@@ -74,7 +77,9 @@ describe('partitioned consent tables (monthly, by UUIDv7 id)', () => {
     await eventually(async () => (await children()).includes(last), 5000, `${last} created by the maintenance job`);
     const all = await children();
     for (const table of ['consent_transactions', 'consent_documents', 'consent_events']) {
-      expect(all).toEqual(expect.arrayContaining([`${table}_default`, `${table}_${await suffix(gw, 0)}`, `${table}_${await suffix(gw, -1)}`, `${table}_${await suffix(gw, -2)}`]));
+      expect(all).toEqual(
+        expect.arrayContaining([`${table}_default`, `${table}_${await suffix(gw, 0)}`, `${table}_${await suffix(gw, -1)}`, `${table}_${await suffix(gw, -2)}`]),
+      );
     }
   });
 
@@ -90,11 +95,14 @@ describe('partitioned consent tables (monthly, by UUIDv7 id)', () => {
       documents: [`consent_documents_${month}`],
       events: [`consent_events_${month}`],
     });
-    const claim = await gw.db.query(`SELECT transaction_id FROM consent_idempotency WHERE sp_id = $1 AND sp_transaction_id = $2`, [sp.clientId, body.spTransactionID]);
+    const claim = await gw.db.query(`SELECT transaction_id FROM consent_idempotency WHERE sp_id = $1 AND sp_transaction_id = $2`, [
+      sp.clientId,
+      body.spTransactionID,
+    ]);
     expect(claim.rows).toEqual([{ transaction_id: id }]);
   });
 
-  it('stores transactions of three months in their months\' partitions, and status and ops search find each', async () => {
+  it("stores transactions of three months in their months' partitions, and status and ops search find each", async () => {
     // A backfill of the two previous months (the migration and the job only create this month onwards).
     expect(await gw.app.get(PartitionMaintenance).ensure(0, 2)).toHaveLength(6);
     for (const ago of [2, 1, 0]) {
@@ -103,7 +111,11 @@ describe('partitioned consent tables (monthly, by UUIDv7 id)', () => {
     }
     for (const m of months) {
       const s = await suffix(gw, m.ago);
-      expect(await homes(gw, m.id)).toEqual({ transaction: [`consent_transactions_${s}`], documents: [`consent_documents_${s}`], events: [`consent_events_${s}`] });
+      expect(await homes(gw, m.id)).toEqual({
+        transaction: [`consent_transactions_${s}`],
+        documents: [`consent_documents_${s}`],
+        events: [`consent_events_${s}`],
+      });
 
       const status = await client.status(m.spTransactionId);
       expect({ status: status.status, body: status.body }).toEqual({
@@ -131,7 +143,9 @@ describe('partitioned consent tables (monthly, by UUIDv7 id)', () => {
     // Another writer inserting the same pair into this month's partition is refused by the database.
     await expect(insertInMonth(gw, sp, user, 0, old.spTransactionId)).rejects.toMatchObject({ code: '23505', constraint: 'consent_idempotency_pkey' });
     // ... and so is changing a transaction's pair to one in use.
-    await expect(gw.db.query(`UPDATE consent_transactions SET sp_transaction_id = $2 WHERE id = $1`, [months[1].id, old.spTransactionId])).rejects.toThrow(/never changes/);
+    await expect(gw.db.query(`UPDATE consent_transactions SET sp_transaction_id = $2 WHERE id = $1`, [months[1].id, old.spTransactionId])).rejects.toThrow(
+      /never changes/,
+    );
     expect((await gw.db.query(`SELECT count(*)::int AS n FROM consent_transactions`)).rows[0].n).toBe(before);
     // Once decided, the repeat names the decision, wherever the first one lives.
     await gw.db.query(`UPDATE consent_transactions SET status = 'REJECTED' WHERE id = $1`, [old.id]);
@@ -213,7 +227,9 @@ describe('DATABASE_READ_URL', () => {
     const search = await adminCall(gw, 'GET', `/admin/v1/transactions?spTransactionID=${body.spTransactionID}`);
     expect(search.body.items.map((t: { uaePassTransactionID: string }) => t.uaePassTransactionID)).toEqual([sent.body.uaePassTransactionID]);
 
-    const readers = await gw.db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'muwafaqa-read'`);
+    const readers = await gw.db.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'muwafaqa-read'`,
+    );
     expect(readers.rows[0].n).toBeGreaterThan(0);
     // Cancel decides on the primary.
     const cancelled = await client.cancel(body.spTransactionID);
@@ -257,15 +273,21 @@ describe('the PartitionConsentTables migration', () => {
        VALUES ($1, 'sp', 't1', $2, 'EMIRATES_ID', 'spToSp', 'TRIGGERED', now())`,
       [txId, userId],
     );
-    await ds.query(`INSERT INTO consent_documents (transaction_id, position, name, name_ar, type, type_ar, metadata) VALUES ($1, 0, 'n', 'ن', 't', 'ت', '[]')`, [txId]);
+    await ds.query(
+      `INSERT INTO consent_documents (transaction_id, position, name, name_ar, type, type_ar, metadata) VALUES ($1, 0, 'n', 'ن', 't', 'ت', '[]')`,
+      [txId],
+    );
     await ds.query(`INSERT INTO consent_events (transaction_id, to_status, actor) VALUES ($1, 'TRIGGERED', 'test')`, [txId]);
 
     await ds.runMigrations();
-    const where = async (table: string, column: string) => (await ds.query(`SELECT tableoid::regclass::text AS t FROM ${table} WHERE ${column} = $1`, [txId])).map((r: { t: string }) => r.t);
+    const where = async (table: string, column: string) =>
+      (await ds.query(`SELECT tableoid::regclass::text AS t FROM ${table} WHERE ${column} = $1`, [txId])).map((r: { t: string }) => r.t);
     expect(await where('consent_transactions', 'id')).toEqual(['consent_transactions_default']);
     expect(await where('consent_documents', 'transaction_id')).toEqual(['consent_documents_default']);
     expect(await where('consent_events', 'transaction_id')).toEqual(['consent_events_default']);
-    expect(await ds.query(`SELECT transaction_id FROM consent_idempotency WHERE sp_id = 'sp' AND sp_transaction_id = 't1'`)).toEqual([{ transaction_id: txId }]);
+    expect(await ds.query(`SELECT transaction_id FROM consent_idempotency WHERE sp_id = 'sp' AND sp_transaction_id = 't1'`)).toEqual([
+      { transaction_id: txId },
+    ]);
     // The event sequence carries on from where it was.
     const [next] = await ds.query(`INSERT INTO consent_events (transaction_id, to_status, actor) VALUES ($1, 'EXPIRED', 'test') RETURNING id`, [txId]);
     expect(Number(next.id)).toBe(2);

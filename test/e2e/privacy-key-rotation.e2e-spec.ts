@@ -3,7 +3,19 @@ import { KEY_MATERIAL } from '../../src/common/core.module';
 import { normalizeIdentifier } from '../../src/consent/identifier-rules';
 import { KeyMaterial } from '../../src/security/key-material';
 import { rotateDataKeys } from '../../scripts/rotate-data-key';
-import { adminCall, createUser, eventually, expectCatalogError, http, newEmiratesId, onboardSp, sendBody, SpClient, SpCredentials, TestUser } from '../support/clients';
+import {
+  adminCall,
+  createUser,
+  eventually,
+  expectCatalogError,
+  http,
+  newEmiratesId,
+  onboardSp,
+  sendBody,
+  SpClient,
+  SpCredentials,
+  TestUser,
+} from '../support/clients';
 import { createTestDatabase, dropTestDatabase, Gateway, startGateway } from '../support/gateway';
 
 const key = () => randomBytes(32).toString('base64');
@@ -64,7 +76,13 @@ describe('data key rotation (POST /admin/v1/privacy/rotate-data-key, npm run key
     const values = await encryptedValues(g);
     const tables = new Set(values.map((v) => `${v.table}.${v.column}`));
     expect([...tables].sort()).toEqual(
-      expect.arrayContaining(['consent_transactions.requestor_enc', 'service_providers.callback_api_key_enc', 'sp_signing_secrets.secret_enc', 'token_signing_keys.private_jwk_enc', 'user_documents.identifier_enc']),
+      expect.arrayContaining([
+        'consent_transactions.requestor_enc',
+        'service_providers.callback_api_key_enc',
+        'sp_signing_secrets.secret_enc',
+        'token_signing_keys.private_jwk_enc',
+        'user_documents.identifier_enc',
+      ]),
     );
     expect(new Set(values.map((v) => keyIdOf(v.value)))).toEqual(new Set(['old']));
     await stop();

@@ -1,6 +1,19 @@
 import fs from 'node:fs';
 import { randomInt } from 'node:crypto';
-import { adminCall, appCall, decide, eventually, expectCatalogError, http, newEmiratesId, onboardSp, sendBody, SpClient, SpCredentials, userToken } from '../support/clients';
+import {
+  adminCall,
+  appCall,
+  decide,
+  eventually,
+  expectCatalogError,
+  http,
+  newEmiratesId,
+  onboardSp,
+  sendBody,
+  SpClient,
+  SpCredentials,
+  userToken,
+} from '../support/clients';
 import { CallbackReceiver } from '../support/fakes/callback-receiver';
 import { FakeApns } from '../support/fakes/fake-apns';
 import { FakeFcm } from '../support/fakes/fake-fcm';
@@ -59,7 +72,13 @@ async function dumpRedis(gw: Gateway): Promise<{ keys: number; text: string }> {
   for (const pattern of [`${gw.config.redisPrefix}:*`, `{${gw.config.redisPrefix}}:*`]) {
     let cursor = '0';
     do {
-      const [next, batch] = await gw.redis.scan(cursor, 'MATCH', pattern.replace(/[{}]/g, (c) => `\\${c}`), 'COUNT', 1000);
+      const [next, batch] = await gw.redis.scan(
+        cursor,
+        'MATCH',
+        pattern.replace(/[{}]/g, (c) => `\\${c}`),
+        'COUNT',
+        1000,
+      );
       batch.forEach((k) => keys.add(k));
       cursor = next;
     } while (cursor !== '0');
@@ -68,13 +87,19 @@ async function dumpRedis(gw: Gateway): Promise<{ keys: number; text: string }> {
   for (const key of keys) {
     const type = await gw.redis.type(key);
     const value =
-      type === 'string' ? await gw.redis.get(key)
-      : type === 'hash' ? await gw.redis.hgetall(key)
-      : type === 'list' ? await gw.redis.lrange(key, 0, -1)
-      : type === 'set' ? await gw.redis.smembers(key)
-      : type === 'zset' ? await gw.redis.zrange(key, 0, -1, 'WITHSCORES')
-      : type === 'stream' ? await gw.redis.xrange(key, '-', '+')
-      : null;
+      type === 'string'
+        ? await gw.redis.get(key)
+        : type === 'hash'
+          ? await gw.redis.hgetall(key)
+          : type === 'list'
+            ? await gw.redis.lrange(key, 0, -1)
+            : type === 'set'
+              ? await gw.redis.smembers(key)
+              : type === 'zset'
+                ? await gw.redis.zrange(key, 0, -1, 'WITHSCORES')
+                : type === 'stream'
+                  ? await gw.redis.xrange(key, '-', '+')
+                  : null;
     parts.push(`${key} ${JSON.stringify(value)}`);
   }
   return { keys: keys.size, text: parts.join('\n') };
@@ -107,7 +132,12 @@ describe('no plaintext identifier anywhere: tables, logs, queue jobs, pushes, ca
     logs = captureStdout();
     gw = await startGateway({ LOG_LEVEL: 'info', ...fcm.env(), ...apns.env() });
 
-    owner = await onboardSp(gw, { name: 'Emirates NBD', nameAr: 'بنك الإمارات دبي الوطني', callbackUrl: receiver.url, callbackApiKey: 'callback-key-0123456789abcdef' });
+    owner = await onboardSp(gw, {
+      name: 'Emirates NBD',
+      nameAr: 'بنك الإمارات دبي الوطني',
+      callbackUrl: receiver.url,
+      callbackApiKey: 'callback-key-0123456789abcdef',
+    });
     requesterSp = await onboardSp(gw, { name: 'Dubai Insurance', nameAr: 'دبي للتأمين' });
     const created = await adminCall(gw, 'POST', '/admin/v1/users', {
       name: 'Fatima Al Mansoori',
@@ -125,10 +155,19 @@ describe('no plaintext identifier anywhere: tables, logs, queue jobs, pushes, ca
       { platform: 'fcm', pushToken: `fcm-token-${randomInt(1e9, 9e9)}`, locale: 'en' },
       { platform: 'apns', pushToken: 'ab'.repeat(32), locale: 'ar' },
     ]) {
-      const reg = await http(`${gw.url}/app/v1/devices`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(device) });
+      const reg = await http(`${gw.url}/app/v1/devices`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(device),
+      });
       expect(reg.status).toBe(201);
     }
-    const other = await adminCall(gw, 'POST', '/admin/v1/users', { name: 'Other Person', nameAr: 'شخص آخر', verified: true, documents: [{ idDocType: 'EMIRATES_ID', identifier: otherUsersId }] });
+    const other = await adminCall(gw, 'POST', '/admin/v1/users', {
+      name: 'Other Person',
+      nameAr: 'شخص آخر',
+      verified: true,
+      documents: [{ idDocType: 'EMIRATES_ID', identifier: otherUsersId }],
+    });
     otherUserId = other.body.id;
 
     const client = new SpClient(gw, owner);
@@ -142,7 +181,13 @@ describe('no plaintext identifier anywhere: tables, logs, queue jobs, pushes, ca
       idDocType: 'PASSPORT',
       requestType: 'peerToPeer',
       requestedById: undefined,
-      requestor: { name: 'Omar Al Hammadi', nameAr: 'عمر الحمادي', identifier: requestorId.replace(/-/g, ''), idType: 'EMIRATES_ID', additionalInfo: { note: additionalSecret } },
+      requestor: {
+        name: 'Omar Al Hammadi',
+        nameAr: 'عمر الحمادي',
+        identifier: requestorId.replace(/-/g, ''),
+        idType: 'EMIRATES_ID',
+        additionalInfo: { note: additionalSecret },
+      },
     });
     expect((await client.validate(p2p)).status).toBe(200);
     const peer = await client.send(p2p);
@@ -186,7 +231,16 @@ describe('no plaintext identifier anywhere: tables, logs, queue jobs, pushes, ca
       )
     ).rows;
     const scanned = columns.map((c) => `${c.table_name}.${c.column_name}`);
-    expect(scanned).toEqual(expect.arrayContaining(['user_documents.identifier_enc', 'user_documents.identifier_hash', 'consent_transactions.requestor_enc', 'consent_events.detail', 'outbox.payload', 'access_log.subject_id']));
+    expect(scanned).toEqual(
+      expect.arrayContaining([
+        'user_documents.identifier_enc',
+        'user_documents.identifier_hash',
+        'consent_transactions.requestor_enc',
+        'consent_events.detail',
+        'outbox.payload',
+        'access_log.subject_id',
+      ]),
+    );
     const scan = async (needles: string[]) => {
       const found: string[] = [];
       let rowsSeen = 0;
@@ -225,7 +279,11 @@ describe('no plaintext identifier anywhere: tables, logs, queue jobs, pushes, ca
   });
 
   it('finds none in the pushes the fake FCM and APNs received, nor in the SP callbacks', async () => {
-    const wire = [...fcm.sends.map((s) => s.rawBody), ...apns.pushes.map((p) => p.rawBody), ...receiver.received.map((r) => r.rawBody + JSON.stringify(r.headers))].join('\n');
+    const wire = [
+      ...fcm.sends.map((s) => s.rawBody),
+      ...apns.pushes.map((p) => p.rawBody),
+      ...receiver.received.map((r) => r.rawBody + JSON.stringify(r.headers)),
+    ].join('\n');
     expect(wire).toContain(txIds[0]);
     expect(hits(wire)).toEqual([]);
   });
@@ -242,8 +300,8 @@ describe('no plaintext identifier anywhere: tables, logs, queue jobs, pushes, ca
     expect(hits(res.text)).toEqual([]);
   });
 
-  describe('the user\'s rights', () => {
-    it('GET /app/v1/me/export: their whole history, masked identifiers, never another user\'s data', async () => {
+  describe("the user's rights", () => {
+    it("GET /app/v1/me/export: their whole history, masked identifiers, never another user's data", async () => {
       const res = await appCall(gw, token, 'GET', '/app/v1/me/export');
       expect(res.status).toBe(200);
       expect(res.body.user).toMatchObject({ id: userId, name: 'Fatima Al Mansoori', nameAr: 'فاطمة المنصوري', verified: true });
@@ -261,16 +319,24 @@ describe('no plaintext identifier anywhere: tables, logs, queue jobs, pushes, ca
         purposeAr: 'فتح حساب مصرفي',
         status: 'ACCEPTED',
         receipt: expect.any(String),
-        documents: [{ type: 'EMIRATES_ID', name: 'Emirates ID', nameAr: 'الهوية الإماراتية', accepted: true, mustBeAccepted: false, metadata: expect.any(Array) }],
+        documents: [
+          { type: 'EMIRATES_ID', name: 'Emirates ID', nameAr: 'الهوية الإماراتية', accepted: true, mustBeAccepted: false, metadata: expect.any(Array) },
+        ],
       });
       expect(accepted.events.map((e: { from: string | null; to: string }) => [e.from, e.to])).toEqual([
         [null, 'TRIGGERED'],
         ['TRIGGERED', 'ACCEPTED'],
       ]);
       // The requestor is another person: names as shown in the app, never their identifier or additionalInfo.
-      expect(rejected).toMatchObject({ status: 'REJECTED', requestType: 'peerToPeer', requestor: { name: 'Omar Al Hammadi', nameAr: 'عمر الحمادي', idType: 'EMIRATES_ID' } });
+      expect(rejected).toMatchObject({
+        status: 'REJECTED',
+        requestType: 'peerToPeer',
+        requestor: { name: 'Omar Al Hammadi', nameAr: 'عمر الحمادي', idType: 'EMIRATES_ID' },
+      });
       expect(res.body.serviceProviders).toEqual(
-        [owner, requesterSp].map((s) => ({ spId: s.clientId, name: expect.any(String), nameAr: expect.any(String) })).sort((a, b) => a.spId.localeCompare(b.spId)),
+        [owner, requesterSp]
+          .map((s) => ({ spId: s.clientId, name: expect.any(String), nameAr: expect.any(String) }))
+          .sort((a, b) => a.spId.localeCompare(b.spId)),
       );
       expect(res.text).not.toContain(otherTxId);
       expect(res.text).not.toContain(otherUserId);

@@ -2,7 +2,20 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { RETENTION_QUEUE, RETENTION_SCHEDULER_ID } from '../../src/privacy/retention.service';
 import { AppDevice, connectAppDevice } from '../support/app-device';
-import { adminCall, appCall, createUser, decide, eventually, expectCatalogError, newEmiratesId, onboardSp, sendBody, SpClient, SpCredentials, userToken } from '../support/clients';
+import {
+  adminCall,
+  appCall,
+  createUser,
+  decide,
+  eventually,
+  expectCatalogError,
+  newEmiratesId,
+  onboardSp,
+  sendBody,
+  SpClient,
+  SpCredentials,
+  userToken,
+} from '../support/clients';
 import { createTestDatabase, dropTestDatabase, Gateway, startGateway } from '../support/gateway';
 
 const POLICY = { RETENTION_DAYS: '1', RETENTION_ACCEPTED_DAYS: '3' };
@@ -20,7 +33,9 @@ const snapshot = async (gw: Gateway, id: string) => ({
       [id],
     )
   ).rows[0],
-  documents: (await gw.db.query(`SELECT name, name_ar, type, type_ar, metadata, accepted FROM consent_documents WHERE transaction_id = $1 ORDER BY position`, [id])).rows,
+  documents: (
+    await gw.db.query(`SELECT name, name_ar, type, type_ar, metadata, accepted FROM consent_documents WHERE transaction_id = $1 ORDER BY position`, [id])
+  ).rows,
   events: (await gw.db.query(`SELECT * FROM consent_events WHERE transaction_id = $1 ORDER BY id`, [id])).rows,
 });
 
@@ -48,7 +63,13 @@ describe('retention: decided transactions are anonymised by the privacy-retentio
       expect(res.status).toBe(201);
       return { id: res.body.uaePassTransactionID as string, spTransactionID: body.spTransactionID };
     };
-    const requestor = { name: 'Omar Al Hammadi', nameAr: 'عمر الحمادي', identifier: newEmiratesId(), idType: 'EMIRATES_ID', additionalInfo: { branch: 'Deira' } };
+    const requestor = {
+      name: 'Omar Al Hammadi',
+      nameAr: 'عمر الحمادي',
+      identifier: newEmiratesId(),
+      idType: 'EMIRATES_ID',
+      additionalInfo: { branch: 'Deira' },
+    };
     tx.cancelledOld = await send({ requestType: 'peerToPeer', requestedById: undefined, requestor });
     expect((await client.cancel(tx.cancelledOld.spTransactionID)).status).toBe(200);
     tx.acceptedOld = await send();
@@ -131,7 +152,9 @@ describe('retention: decided transactions are anonymised by the privacy-retentio
           receipt: null,
           anonymised_at: expect.any(Date),
         });
-        expect(after.documents).toEqual(was.documents.map((d: { type: string; type_ar: string }) => ({ ...d, name: d.type, name_ar: d.type_ar, metadata: [] })));
+        expect(after.documents).toEqual(
+          was.documents.map((d: { type: string; type_ar: string }) => ({ ...d, name: d.type, name_ar: d.type_ar, metadata: [] })),
+        );
         expect(after.events).toEqual(was.events);
         expect(after.events.length).toBeGreaterThanOrEqual(2);
       }
@@ -158,7 +181,7 @@ describe('retention: decided transactions are anonymised by the privacy-retentio
       expect(accepted.body.status).toBe('ACCEPTED');
     });
 
-    it("shows the user the anonymised transaction in their export, with its history", async () => {
+    it('shows the user the anonymised transaction in their export, with its history', async () => {
       const res = await appCall(gw!, token, 'GET', '/app/v1/me/export');
       expect(res.status).toBe(200);
       const t = res.body.transactions.find((x: { uaePassTransactionID: string }) => x.uaePassTransactionID === tx.acceptedOld.id);

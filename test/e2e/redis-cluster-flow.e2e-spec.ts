@@ -65,7 +65,10 @@ describe('Redis Cluster: the consent flow end to end', () => {
     const push = await eventually(async () => fcm.delivered().find((s) => s.message.token === pushToken), 10_000, 'the FCM push');
     expect(push.message.data).toEqual({ uaePassTransactionID: id });
     const attempts = await eventually(
-      async () => (await gw.db.query(`SELECT platform, outcome FROM notification_attempts WHERE transaction_id = $1`, [id])).rows.filter((r) => r.outcome === 'delivered'),
+      async () =>
+        (await gw.db.query(`SELECT platform, outcome FROM notification_attempts WHERE transaction_id = $1`, [id])).rows.filter(
+          (r) => r.outcome === 'delivered',
+        ),
       5000,
       'the delivered attempt row',
     );

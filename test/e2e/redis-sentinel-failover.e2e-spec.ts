@@ -93,7 +93,8 @@ describe('Redis Sentinel: master killed under a stream of sends', () => {
     });
     const pending = (await gw.db.query(`SELECT count(*)::int AS n FROM outbox WHERE dispatched_at IS NULL`)).rows[0].n;
     expect(pending).toBe(0);
-    const initFailed = (await gw.db.query(`SELECT count(*)::int AS n FROM consent_transactions WHERE sp_id = $1 AND status <> 'TRIGGERED'`, [sp.clientId])).rows[0].n;
+    const initFailed = (await gw.db.query(`SELECT count(*)::int AS n FROM consent_transactions WHERE sp_id = $1 AND status <> 'TRIGGERED'`, [sp.clientId]))
+      .rows[0].n;
     expect(initFailed).toBe(0);
     // The figures, for the reader of the test log.
     process.stdout.write(

@@ -13,7 +13,17 @@ function request(user: TestUser, sp: SpCredentials, spTransactionID = uniqueId('
     purpose: 'Opening a bank account',
     purposeAr: 'فتح حساب مصرفي',
     requestType: 'spToSp',
-    content: { documents: [{ name: 'Emirates ID', nameAr: 'الهوية الإماراتية', type: 'EMIRATES_ID', typeAr: 'الهوية', metadata: [{ displayName: 'Full name', displayNameAr: 'الاسم الكامل' }] }] },
+    content: {
+      documents: [
+        {
+          name: 'Emirates ID',
+          nameAr: 'الهوية الإماراتية',
+          type: 'EMIRATES_ID',
+          typeAr: 'الهوية',
+          metadata: [{ displayName: 'Full name', displayNameAr: 'الاسم الكامل' }],
+        },
+      ],
+    },
   };
 }
 
@@ -57,7 +67,11 @@ describe('SP SDK against a live gateway', () => {
     expect(validated).toEqual({ valid: true, uaePassTransactionID: null, transactionStatus: 'TRIGGERED', spTransactionID: req.spTransactionID });
     const sent = await client.send(req);
     expect(sent).toEqual({ uaePassTransactionID: expect.any(String), transactionStatus: 'TRIGGERED', spTransactionID: req.spTransactionID });
-    expect(await client.status(req.spTransactionID)).toEqual({ uaePassTransactionID: sent.uaePassTransactionID, spTransactionID: req.spTransactionID, status: 'TRIGGERED' });
+    expect(await client.status(req.spTransactionID)).toEqual({
+      uaePassTransactionID: sent.uaePassTransactionID,
+      spTransactionID: req.spTransactionID,
+      status: 'TRIGGERED',
+    });
     expect(calls.filter((p) => p === '/oauth2/token')).toHaveLength(1);
     expect(calls.filter((p) => p.startsWith('/api/v1/'))).toHaveLength(3);
   });
@@ -67,7 +81,12 @@ describe('SP SDK against a live gateway', () => {
     await client.send(req);
     const err = await client.send(req).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MuwafaqaError);
-    expect(err).toMatchObject({ status: 409, code: 'CONS_1000001', desc: { en: 'Transaction already exists.', ar: 'المعاملة موجودة بالفعل.' }, requestId: expect.any(String) });
+    expect(err).toMatchObject({
+      status: 409,
+      code: 'CONS_1000001',
+      desc: { en: 'Transaction already exists.', ar: 'المعاملة موجودة بالفعل.' },
+      requestId: expect.any(String),
+    });
     await expect(client.status('no-such-transaction')).rejects.toMatchObject({ status: 404, code: 'CONS_1000010' });
     const stranger = new MuwafaqaClient({ baseUrl: gw.url, clientId: sp.clientId, clientSecret: 'wrong-secret', signingSecret: sp.signingSecret });
     await expect(stranger.status('x')).rejects.toMatchObject({ status: 401, code: 'OAUTH_1000001' });
@@ -76,7 +95,11 @@ describe('SP SDK against a live gateway', () => {
   it('cancels a pending request; a second cancel names its status', async () => {
     const req = request(user, sp);
     const sent = await client.send(req);
-    expect(await client.cancel(req.spTransactionID)).toEqual({ uaePassTransactionID: sent.uaePassTransactionID, spTransactionID: req.spTransactionID, status: 'CANCELLED' });
+    expect(await client.cancel(req.spTransactionID)).toEqual({
+      uaePassTransactionID: sent.uaePassTransactionID,
+      spTransactionID: req.spTransactionID,
+      status: 'CANCELLED',
+    });
     await expect(client.cancel(req.spTransactionID)).rejects.toMatchObject({ code: 'CONS_1000011', desc: { en: expect.stringContaining('[CANCELLED]') } });
   });
 
@@ -87,7 +110,11 @@ describe('SP SDK against a live gateway', () => {
     const cb = await receiver.waitFor((c) => c.body.uaePassTransactionID === sent.uaePassTransactionID, 10_000);
     const incoming = { headers: cb.headers, rawBody: cb.rawBody, path: cb.path };
     const opts = { signingSecret: sp.signingSecret, apiKey: 'sdk-callback-key' };
-    expect(verifyCallback(incoming, opts)).toEqual({ spTransactionID: req.spTransactionID, status: 'ACCEPTED', uaePassTransactionID: sent.uaePassTransactionID });
+    expect(verifyCallback(incoming, opts)).toEqual({
+      spTransactionID: req.spTransactionID,
+      status: 'ACCEPTED',
+      uaePassTransactionID: sent.uaePassTransactionID,
+    });
     expect((await client.waitForDecision(req.spTransactionID, { timeoutMs: 5000, intervalMs: 50 })).status).toBe('ACCEPTED');
 
     const reason = (fn: () => unknown) => {

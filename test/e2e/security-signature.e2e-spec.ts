@@ -162,7 +162,9 @@ describe('SP request signatures (X-Timestamp, X-UAEPASS-Signature)', () => {
 
     it('answers SEC_1000007 to a user token on an SP route', async () => {
       const { access_token } = (await adminCall(gw, 'POST', `/admin/v1/users/${user.id}/tokens`)).body;
-      await refusedWithoutWrites(403, 'SEC_1000007', () => a.send(sendBody(spA, user), { headers: { 'x-up-accesstoken': access_token, authorization: undefined } }));
+      await refusedWithoutWrites(403, 'SEC_1000007', () =>
+        a.send(sendBody(spA, user), { headers: { 'x-up-accesstoken': access_token, authorization: undefined } }),
+      );
     });
 
     it('answers SEC_1000001 when the id_token in Authorization belongs to another SP', async () => {

@@ -48,7 +48,13 @@ describe('POST /oauth2/token (RFC 6749 §4.4 client credentials)', () => {
   it('issues access_token and id_token to a client authenticated by HTTP Basic, not cacheable', async () => {
     const res = await clientToken(gw, sp.clientId, sp.clientSecret);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ access_token: expect.any(String), id_token: expect.any(String), token_type: 'Bearer', scope: `${SP_SCOPE} openid`, expires_in: 3600 });
+    expect(res.body).toEqual({
+      access_token: expect.any(String),
+      id_token: expect.any(String),
+      token_type: 'Bearer',
+      scope: `${SP_SCOPE} openid`,
+      expires_in: 3600,
+    });
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('pragma')).toBe('no-cache');
     const jwks = (await http(`${gw.url}/.well-known/jwks.json`)).body;
@@ -62,7 +68,10 @@ describe('POST /oauth2/token (RFC 6749 §4.4 client credentials)', () => {
   });
 
   it('accepts the Basic scheme in any letter case', async () => {
-    const res = await http(url(), tokenForm({ grant_type: 'client_credentials' }, { authorization: basic(sp.clientId, sp.clientSecret).replace('Basic', 'BASIC') }));
+    const res = await http(
+      url(),
+      tokenForm({ grant_type: 'client_credentials' }, { authorization: basic(sp.clientId, sp.clientSecret).replace('Basic', 'BASIC') }),
+    );
     expect(res.status).toBe(200);
   });
 
@@ -75,7 +84,13 @@ describe('POST /oauth2/token (RFC 6749 §4.4 client credentials)', () => {
   });
 
   it('answers invalid_request when the client authenticates twice', async () => {
-    const res = await http(url(), tokenForm({ grant_type: 'client_credentials', client_id: sp.clientId, client_secret: sp.clientSecret }, { authorization: basic(sp.clientId, sp.clientSecret) }));
+    const res = await http(
+      url(),
+      tokenForm(
+        { grant_type: 'client_credentials', client_id: sp.clientId, client_secret: sp.clientSecret },
+        { authorization: basic(sp.clientId, sp.clientSecret) },
+      ),
+    );
     expectOAuthError(res, 400, 'invalid_request', 'OAUTH_1000004');
   });
 
@@ -118,20 +133,22 @@ describe('token signing keys: JWKS, rotation, forged tokens', () => {
   it('publishes public keys only at /.well-known/jwks.json', async () => {
     const res = await http(`${gw.url}/.well-known/jwks.json`);
     expect(res.status).toBe(200);
-    expect(res.body.keys).toEqual([{ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String), kid: expect.any(String), alg: 'ES256', use: 'sig' }]);
+    expect(res.body.keys).toEqual([
+      { kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String), kid: expect.any(String), alg: 'ES256', use: 'sig' },
+    ]);
   });
 
   describe('forged or unfit tokens all answer SEC_1000001', () => {
     let real: { access_token: string };
     let kid: string;
     let claims: Record<string, unknown>;
-    let gatewayKey: { kid: string; privateKey: Parameters<SignJWT["sign"]>[0] };
+    let gatewayKey: { kid: string; privateKey: Parameters<SignJWT['sign']>[0] };
 
     beforeAll(async () => {
       real = await client.tokenPair();
       kid = headerOf(real.access_token).kid as string;
       claims = JSON.parse(Buffer.from(real.access_token.split('.')[1], 'base64url').toString('utf8'));
-      gatewayKey = (gw.app.get(TokenService) as unknown as { keys: { kid: string; privateKey: Parameters<SignJWT["sign"]>[0] }[] }).keys[0];
+      gatewayKey = (gw.app.get(TokenService) as unknown as { keys: { kid: string; privateKey: Parameters<SignJWT['sign']>[0] }[] }).keys[0];
       expect((await withToken(real.access_token)).body.code).toBe('CONS_1000010');
     });
 
@@ -168,7 +185,9 @@ describe('token signing keys: JWKS, rotation, forged tokens', () => {
     });
 
     it('from another issuer, even signed with the gateway’s own key', async () => {
-      const token = await new SignJWT({ ...claims, iss: 'https://evil.example' }).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: gatewayKey.kid }).sign(gatewayKey.privateKey);
+      const token = await new SignJWT({ ...claims, iss: 'https://evil.example' })
+        .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: gatewayKey.kid })
+        .sign(gatewayKey.privateKey);
       expectCatalogError(await withToken(token), 401, 'SEC_1000001');
     });
 

@@ -70,7 +70,15 @@ describe('fault: the SP callback receiver is down', () => {
     }, 5_000);
     expect(rows.filter((r: { delivered: boolean }) => r.delivered)).toHaveLength(1);
     expect(receiver.for(id)).toHaveLength(1);
-    reportFault({ fault: 'callback receiver down (connection refused) for 3+ attempts', sentDuringFault: 1, sentInTotal: 1, created: 1, coded503: 0, lost: 0, notes: `${rows.length - 1} refused attempts recorded before delivery` });
+    reportFault({
+      fault: 'callback receiver down (connection refused) for 3+ attempts',
+      sentDuringFault: 1,
+      sentInTotal: 1,
+      created: 1,
+      coded503: 0,
+      lost: 0,
+      notes: `${rows.length - 1} refused attempts recorded before delivery`,
+    });
   });
 
   it('never comes back: the final failure is recorded, visible to operators, and the SP can still poll', async () => {
@@ -82,7 +90,9 @@ describe('fault: the SP callback receiver is down', () => {
       const rows = await attemptsOf(id);
       return rows.length >= ATTEMPTS && rows;
     }, 30_000);
-    expect(attempts.map((a: { attempt: number; delivered: boolean }) => [a.attempt, a.delivered])).toEqual(Array.from({ length: ATTEMPTS }, (_, i) => [i + 1, false]));
+    expect(attempts.map((a: { attempt: number; delivered: boolean }) => [a.attempt, a.delivered])).toEqual(
+      Array.from({ length: ATTEMPTS }, (_, i) => [i + 1, false]),
+    );
 
     // What an operator sees for the transaction.
     const detail = await adminCall(gw, 'GET', `/admin/v1/transactions/${id}`);
@@ -101,6 +111,14 @@ describe('fault: the SP callback receiver is down', () => {
 
     const report = await checkConsistency(gw.db, { jobs: gw.redis, queuePrefix: queuePrefix(gw.config) });
     expect(describeReport(report)).toContain('consistent');
-    reportFault({ fault: 'callback receiver never returns', sentDuringFault: 1, sentInTotal: 1, created: 1, coded503: 0, lost: 0, notes: `${ATTEMPTS} failed attempts recorded, job in the failed set, status pollable` });
+    reportFault({
+      fault: 'callback receiver never returns',
+      sentDuringFault: 1,
+      sentInTotal: 1,
+      created: 1,
+      coded503: 0,
+      lost: 0,
+      notes: `${ATTEMPTS} failed attempts recorded, job in the failed set, status pollable`,
+    });
   });
 });

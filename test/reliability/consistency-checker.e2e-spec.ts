@@ -30,7 +30,15 @@ describe('consistency checker (npm run check:consistency)', () => {
   const runScript = (args: string[] = []) =>
     spawnSync(process.execPath, ['-r', 'ts-node/register', 'scripts/check-consistency.ts', ...args], {
       cwd: join(__dirname, '..', '..'),
-      env: { PATH: process.env.PATH, TS_NODE_SWC: 'true', TS_NODE_TRANSPILE_ONLY: 'true', DATABASE_URL: gw.config.databaseUrl, REDIS_URL: gw.config.redisUrl, REDIS_PREFIX: gw.config.redisPrefix, DATA_DIR: gw.config.dataDir },
+      env: {
+        PATH: process.env.PATH,
+        TS_NODE_SWC: 'true',
+        TS_NODE_TRANSPILE_ONLY: 'true',
+        DATABASE_URL: gw.config.databaseUrl,
+        REDIS_URL: gw.config.redisUrl,
+        REDIS_PREFIX: gw.config.redisPrefix,
+        DATA_DIR: gw.config.dataDir,
+      },
       encoding: 'utf8',
       timeout: 60_000,
     });
@@ -50,7 +58,10 @@ describe('consistency checker (npm run check:consistency)', () => {
     await gw.db.query(`UPDATE consent_transactions SET status = 'ACCEPTED' WHERE id = $1`, [drifted]);
 
     const illegal = await newTransaction();
-    await gw.db.query(`INSERT INTO consent_events (transaction_id, from_status, to_status, actor) VALUES ($1, 'TRIGGERED', 'REJECTED', 'test'), ($1, 'REJECTED', 'ACCEPTED', 'test')`, [illegal]);
+    await gw.db.query(
+      `INSERT INTO consent_events (transaction_id, from_status, to_status, actor) VALUES ($1, 'TRIGGERED', 'REJECTED', 'test'), ($1, 'REJECTED', 'ACCEPTED', 'test')`,
+      [illegal],
+    );
     await gw.db.query(`UPDATE consent_transactions SET status = 'ACCEPTED' WHERE id = $1`, [illegal]);
 
     const bare = await newTransaction();
@@ -89,6 +100,7 @@ describe('consistency checker (npm run check:consistency)', () => {
     // (The stuck row is relayed by the running gateway meanwhile, so the script no longer sees it.)
     const run = runScript();
     expect(run.status).toBe(1);
-    for (const kind of ['status-differs-from-last-event', 'illegal-event-chain', 'no-documents', 'dispatched-without-job-or-record']) expect(run.stdout).toContain(kind);
+    for (const kind of ['status-differs-from-last-event', 'illegal-event-chain', 'no-documents', 'dispatched-without-job-or-record'])
+      expect(run.stdout).toContain(kind);
   });
 });

@@ -55,18 +55,38 @@ describe('hostile input against every route', () => {
       { method: 'POST', path: '/api/v1/consent/transaction/status', auth: 'sp', body: ref },
       { method: 'POST', path: '/api/v1/consent/transaction/cancel', auth: 'sp', body: ref },
       { method: 'POST', path: '/api/v1/consent/transaction/receipt', auth: 'sp', body: ref },
-      { method: 'POST', path: '/oauth2/token', auth: 'none', body: () => ({ grant_type: 'client_credentials', client_id: sp.clientId, client_secret: 'wrong-secret' }) },
+      {
+        method: 'POST',
+        path: '/oauth2/token',
+        auth: 'none',
+        body: () => ({ grant_type: 'client_credentials', client_id: sp.clientId, client_secret: 'wrong-secret' }),
+      },
       { method: 'GET', path: '/.well-known/jwks.json', auth: 'none' },
-      { method: 'POST', path: '/admin/v1/service-providers', auth: 'admin', body: () => ({ clientId: 'x', name: 'SP', nameAr: 'مقدم', callbackUrl: 'notaurl' }) },
+      {
+        method: 'POST',
+        path: '/admin/v1/service-providers',
+        auth: 'admin',
+        body: () => ({ clientId: 'x', name: 'SP', nameAr: 'مقدم', callbackUrl: 'notaurl' }),
+      },
       { method: 'GET', path: '/admin/v1/service-providers', auth: 'admin', query: ['cursor', 'limit', 'q', 'disabled'] },
       { method: 'GET', path: '/admin/v1/service-providers/{x}', auth: 'admin' },
       { method: 'PATCH', path: '/admin/v1/service-providers/{x}', auth: 'admin', body: () => ({ name: 'Renamed', callbackUrl: 'http://127.0.0.1:9/cb' }) },
       { method: 'GET', path: '/admin/v1/service-providers/{x}/signing-secrets', auth: 'admin' },
       { method: 'POST', path: '/admin/v1/service-providers/{x}/signing-secrets', auth: 'admin' },
       { method: 'DELETE', path: `/admin/v1/service-providers/${sp.clientId}/signing-secrets/{x}`, auth: 'admin' },
-      { method: 'POST', path: '/admin/v1/users', auth: 'admin', body: () => ({ name: 'N', nameAr: 'ن', verified: true, documents: [{ idDocType: 'EMIRATES_ID', identifier: '784-1990-1234567-0' }] }) },
+      {
+        method: 'POST',
+        path: '/admin/v1/users',
+        auth: 'admin',
+        body: () => ({ name: 'N', nameAr: 'ن', verified: true, documents: [{ idDocType: 'EMIRATES_ID', identifier: '784-1990-1234567-0' }] }),
+      },
       { method: 'POST', path: '/admin/v1/users/{x}/tokens', auth: 'admin' },
-      { method: 'GET', path: '/admin/v1/transactions', auth: 'admin', query: ['status', 'spId', 'from', 'to', 'cursor', 'limit', 'uaePassTransactionID', 'spTransactionID'] },
+      {
+        method: 'GET',
+        path: '/admin/v1/transactions',
+        auth: 'admin',
+        query: ['status', 'spId', 'from', 'to', 'cursor', 'limit', 'uaePassTransactionID', 'spTransactionID'],
+      },
       { method: 'GET', path: '/admin/v1/transactions/counts', auth: 'admin', query: ['from', 'to', 'spId'] },
       { method: 'GET', path: '/admin/v1/transactions/{x}', auth: 'admin' },
       { method: 'GET', path: '/admin/v1/token-keys', auth: 'admin' },
@@ -79,7 +99,12 @@ describe('hostile input against every route', () => {
       { method: 'GET', path: '/app/v1/consents/{x}/history', auth: 'user' },
       { method: 'GET', path: '/app/v1/consents/{x}/receipt', auth: 'user' },
       { method: 'POST', path: '/app/v1/consents/{x}/revoke', auth: 'user' },
-      { method: 'POST', path: `/app/v1/consents/${pendingTx}/decision`, auth: 'user', body: () => ({ accept: 'yes', documents: [{ type: 'EMIRATES_ID', accept: true }] }) },
+      {
+        method: 'POST',
+        path: `/app/v1/consents/${pendingTx}/decision`,
+        auth: 'user',
+        body: () => ({ accept: 'yes', documents: [{ type: 'EMIRATES_ID', accept: true }] }),
+      },
       { method: 'POST', path: '/app/v1/devices', auth: 'user', body: () => ({ platform: 'pager', pushToken: 't', locale: 'en' }) },
       { method: 'GET', path: '/app/v1/devices', auth: 'user' },
       { method: 'DELETE', path: '/app/v1/devices/{x}', auth: 'user' },
@@ -89,7 +114,9 @@ describe('hostile input against every route', () => {
     ];
   }, 60_000);
   afterAll(async () => {
-    process.stdout.write(`[reliability] hostile input: ${stats.requests} requests, ${stats.refused} refused with a catalog code, ${stats.accepted} valid ones accepted, 0 × 5xx\n`);
+    process.stdout.write(
+      `[reliability] hostile input: ${stats.requests} requests, ${stats.refused} refused with a catalog code, ${stats.accepted} valid ones accepted, 0 × 5xx\n`,
+    );
     await gw?.close();
   });
 
@@ -123,7 +150,8 @@ describe('hostile input against every route', () => {
       stats.refused++;
       if (!isBilingualCatalogBody(res.body)) throw new Error(`not a bilingual catalog body: ${where}`);
       const after = await tableCounts(gw.db);
-      if (JSON.stringify(after) !== JSON.stringify(before)) throw new Error(`refused but wrote: ${where}\nbefore ${JSON.stringify(before)}\nafter  ${JSON.stringify(after)}`);
+      if (JSON.stringify(after) !== JSON.stringify(before))
+        throw new Error(`refused but wrote: ${where}\nbefore ${JSON.stringify(before)}\nafter  ${JSON.stringify(after)}`);
     } else {
       stats.accepted++;
     }
@@ -131,19 +159,33 @@ describe('hostile input against every route', () => {
   }
 
   function bodyRequest(route: Route, path: string, body: Buffer | string, extra: Record<string, string | string[]> = {}) {
-    const headers = { 'content-type': route.path === '/oauth2/token' ? 'application/x-www-form-urlencoded' : decisionType(path), ...authHeaders(route, path, body), ...extra };
+    const headers = {
+      'content-type': route.path === '/oauth2/token' ? 'application/x-www-form-urlencoded' : decisionType(path),
+      ...authHeaders(route, path, body),
+      ...extra,
+    };
     return probe(route, path, body, headers);
   }
 
   // Percent-encodes the UTF-8 bytes (encodeURIComponent throws on an unpaired surrogate).
-  const encodeSegment = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  const encodeSegment = (s: string) =>
+    [...Buffer.from(s, 'utf8')]
+      .map((b) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
+      .join('');
   const pathOf = (route: Route, segment = 'none') => route.path.replace('{x}', encodeSegment(segment));
 
   it('JSON bodies: random JSON, wrong types, huge strings and arrays, deep nesting, unicode edge cases, injection strings', async () => {
     for (const route of routes.filter((r) => r.body)) {
       await fc.assert(
         fc.asyncProperty(hostileBody(route.body!()), fc.constantFrom(sp.clientId, 'none', randomUUID(), pendingTx), async (body, segment) => {
-          const raw = route.path === '/oauth2/token' ? new URLSearchParams(Object.entries(typeof body === 'object' && body ? body : { v: body }).map(([k, v]) => [k, typeof v === 'string' ? v : String(JSON.stringify(v))] as [string, string])).toString() : JSON.stringify(body);
+          const raw =
+            route.path === '/oauth2/token'
+              ? new URLSearchParams(
+                  Object.entries(typeof body === 'object' && body ? body : { v: body }).map(
+                    ([k, v]) => [k, typeof v === 'string' ? v : String(JSON.stringify(v))] as [string, string],
+                  ),
+                ).toString()
+              : JSON.stringify(body);
           if (raw === undefined) return;
           await bodyRequest(route, pathOf(route, segment), raw);
         }),
@@ -167,7 +209,16 @@ describe('hostile input against every route', () => {
   it('path segments and query strings: injection, unicode, huge values', async () => {
     for (const route of routes) {
       const segment = route.path.includes('{x}') ? nastyString : fc.constant('none');
-      const query = route.query ? fc.dictionary(fc.oneof(fc.constantFrom(...route.query), nastyString), fc.oneof(nastyString, hostileValue.map((v) => JSON.stringify(v) ?? '')), { maxKeys: 4 }) : fc.constant({});
+      const query = route.query
+        ? fc.dictionary(
+            fc.oneof(fc.constantFrom(...route.query), nastyString),
+            fc.oneof(
+              nastyString,
+              hostileValue.map((v) => JSON.stringify(v) ?? ''),
+            ),
+            { maxKeys: 4 },
+          )
+        : fc.constant({});
       await fc.assert(
         fc.asyncProperty(segment, query, async (seg, q) => {
           const qs = new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v).slice(0, 4000)] as [string, string])).toString();
@@ -187,7 +238,9 @@ describe('hostile input against every route', () => {
       const path = pathOf(route, route.path.includes('consents/{x}') ? pendingTx : 'none');
       const body = route.body ? JSON.stringify(route.body()) : undefined;
       const good = authHeaders(route, path, body);
-      const ct: Record<string, string> = body ? { 'content-type': route.path === '/oauth2/token' ? 'application/x-www-form-urlencoded' : decisionType(path) } : {};
+      const ct: Record<string, string> = body
+        ? { 'content-type': route.path === '/oauth2/token' ? 'application/x-www-form-urlencoded' : decisionType(path) }
+        : {};
       const variants: Record<string, string | string[]>[] = [
         { ...ct },
         { ...ct, authorization: 'Bearer not-a-token' },
@@ -210,7 +263,12 @@ describe('hostile input against every route', () => {
         );
       }
       if (body) {
-        variants.push({ ...good, 'content-type': 'text/plain' }, { ...good, 'content-type': 'application/xml' }, { ...good, 'content-type': ['application/json', 'text/plain'] }, { ...good, 'content-type': 'application/json; charset=latin1' });
+        variants.push(
+          { ...good, 'content-type': 'text/plain' },
+          { ...good, 'content-type': 'application/xml' },
+          { ...good, 'content-type': ['application/json', 'text/plain'] },
+          { ...good, 'content-type': 'application/json; charset=latin1' },
+        );
       }
       for (const headers of variants) {
         const res = await probe(route, path, body, headers);
@@ -221,7 +279,11 @@ describe('hostile input against every route', () => {
       }
       if (route.method !== 'GET') {
         const big = JSON.stringify({ pad: 'x'.repeat(gw.config.bodyLimitBytes + 10) });
-        const res = await probe(route, path, big, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(big)), ...authHeaders(route, path, big) });
+        const res = await probe(route, path, big, {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(big)),
+          ...authHeaders(route, path, big),
+        });
         expect({ status: res.status, code: res.body.code }).toEqual({ status: 413, code: 'REQ_1000002' });
       }
     }

@@ -75,7 +75,15 @@ describe('fault: a worker and a server killed with SIGKILL', () => {
     await new Promise((r) => setTimeout(r, 1500)); // a second stall check: no duplicate shows up
     const lost = created.filter((tx) => pushesFor(tx) === 0);
     const duplicated = created.filter((tx) => pushesFor(tx) > 1);
-    reportFault({ fault: 'worker SIGKILL mid-job (8 jobs in flight)', sentDuringFault: 12, sentInTotal: created.length, created: created.length, coded503: 0, lost: lost.length, notes: `${duplicated.length} delivered twice` });
+    reportFault({
+      fault: 'worker SIGKILL mid-job (8 jobs in flight)',
+      sentDuringFault: 12,
+      sentInTotal: created.length,
+      created: created.length,
+      coded503: 0,
+      lost: lost.length,
+      notes: `${duplicated.length} delivered twice`,
+    });
     expect({ lost, duplicated }).toEqual({ lost: [], duplicated: [] });
     const report = await consistency();
     expect(describeReport(report)).toContain('consistent');
@@ -118,7 +126,9 @@ describe('fault: a worker and a server killed with SIGKILL', () => {
     for (const { res } of retried.filter((r) => r.res.status === 409)) expect(res.body.code).toBe('CONS_1000001');
 
     // Exactly one transaction per spTransactionID, each complete, each pushed.
-    const rows = await gw.db.query(`SELECT id, sp_transaction_id FROM consent_transactions WHERE sp_transaction_id = ANY($1)`, [bodies.map((b) => b.spTransactionID)]);
+    const rows = await gw.db.query(`SELECT id, sp_transaction_id FROM consent_transactions WHERE sp_transaction_id = ANY($1)`, [
+      bodies.map((b) => b.spTransactionID),
+    ]);
     expect(rows.rows).toHaveLength(bodies.length);
     const ids: string[] = rows.rows.map((r: { id: string }) => r.id);
     for (const b of answered) expect(ids).toContain((answers.get(b.spTransactionID) as HttpResult).body.uaePassTransactionID);

@@ -59,7 +59,10 @@ describe('fault: Redis stopped for 10 s during a steady stream of sends', () => 
 
     // A 503 wrote nothing.
     const refused = outcomes.filter((o) => o.status === 503).map((o) => o.spTransactionID);
-    const written = await gw.db.query(`SELECT sp_transaction_id FROM consent_transactions WHERE sp_id = $1 AND sp_transaction_id = ANY($2)`, [sp.clientId, refused]);
+    const written = await gw.db.query(`SELECT sp_transaction_id FROM consent_transactions WHERE sp_id = $1 AND sp_transaction_id = ANY($2)`, [
+      sp.clientId,
+      refused,
+    ]);
     expect(written.rows).toEqual([]);
 
     // Every 201 transaction gets its push, exactly once.

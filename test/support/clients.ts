@@ -178,7 +178,13 @@ export function expectCatalogError(res: HttpResult, status: number, code: string
 }
 
 /** The user's decision route, with its vendor media type unless `contentType` says otherwise. */
-export async function decide(gw: Gateway, token: string, uaePassTransactionID: string, body: unknown, contentType = 'application/vnd.muwafaqa.consent-decision+json') {
+export async function decide(
+  gw: Gateway,
+  token: string,
+  uaePassTransactionID: string,
+  body: unknown,
+  contentType = 'application/vnd.muwafaqa.consent-decision+json',
+) {
   return http(`${gw.url}/app/v1/consents/${uaePassTransactionID}/decision`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': contentType },

@@ -68,7 +68,12 @@ export function hostileBody(template: Record<string, unknown>): fc.Arbitrary<unk
   const keys = [...Object.keys(template), '__proto__', 'extra', 'spId'];
   return fc.oneof(
     { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...keys), hostileValue).map(([k, v]) => ({ ...template, [k]: v })) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...Object.keys(template)), fc.constantFrom(...Object.keys(template))).map(([a, b]) => ({ ...template, [a]: template[b] })) }, // wrong types, swapped
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...Object.keys(template)), fc.constantFrom(...Object.keys(template)))
+        .map(([a, b]) => ({ ...template, [a]: template[b] })),
+    }, // wrong types, swapped
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }) },
     { weight: 1, arbitrary: hostileValue },
   );
@@ -83,7 +88,9 @@ export const rawHostileBody = fc.oneof(
 /** Row counts of every table (access_log excluded: reading is audited, by design). */
 export async function tableCounts(db: Pool): Promise<Record<string, number>> {
   const tables: string[] = (
-    await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT IN ('access_log', 'migrations') ORDER BY 1`)
+    await db.query(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT IN ('access_log', 'migrations') ORDER BY 1`,
+    )
   ).rows.map((r: { table_name: string }) => r.table_name);
   const row = (await db.query(`SELECT ${tables.map((t) => `(SELECT count(*)::int FROM "${t}") AS "${t}"`).join(', ')}`)).rows[0];
   return row;
@@ -122,5 +129,11 @@ export function rawRequest(url: string, method: string, headers: Record<string, 
 }
 
 export function isBilingualCatalogBody(body: any): boolean {
-  return typeof body?.code === 'string' && typeof body?.desc?.en === 'string' && body.desc.en.length > 0 && typeof body?.desc?.ar === 'string' && body.desc.ar.length > 0;
+  return (
+    typeof body?.code === 'string' &&
+    typeof body?.desc?.en === 'string' &&
+    body.desc.en.length > 0 &&
+    typeof body?.desc?.ar === 'string' &&
+    body.desc.ar.length > 0
+  );
 }

@@ -69,10 +69,19 @@ export class CookieJar {
 }
 
 /** GET or POST without following redirects, cookies from and into the jar. */
-export async function browse(jar: CookieJar, url: string, init: { method?: string; form?: Record<string, string>; cookie?: string } = {}): Promise<Response & { text: string }> {
+export async function browse(
+  jar: CookieJar,
+  url: string,
+  init: { method?: string; form?: Record<string, string>; cookie?: string } = {},
+): Promise<Response & { text: string }> {
   const headers: Record<string, string> = { cookie: init.cookie ?? jar.header(url) };
   if (init.form) headers['content-type'] = 'application/x-www-form-urlencoded';
-  const res = await fetch(url, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body: init.form ? new URLSearchParams(init.form).toString() : undefined, redirect: 'manual' });
+  const res = await fetch(url, {
+    method: init.method ?? (init.form ? 'POST' : 'GET'),
+    headers,
+    body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+    redirect: 'manual',
+  });
   jar.store(url, res);
   return Object.assign(res, { text: await res.text() });
 }
@@ -81,7 +90,12 @@ export async function browse(jar: CookieJar, url: string, init: { method?: strin
  * Starts a sign-in at the gateway and walks the IdP (login form included) up to the redirect
  * back to /ops/callback, which is returned unvisited so a test can tamper with it.
  */
-export async function signInUntilCallback(setup: OpsConsoleSetup, jar: CookieJar, login: string, password = OPS_ACCOUNTS[login as keyof typeof OPS_ACCOUNTS]?.password ?? ''): Promise<string> {
+export async function signInUntilCallback(
+  setup: OpsConsoleSetup,
+  jar: CookieJar,
+  login: string,
+  password = OPS_ACCOUNTS[login as keyof typeof OPS_ACCOUNTS]?.password ?? '',
+): Promise<string> {
   let res = await browse(jar, `${setup.gw.url}/ops/login`);
   if (res.status !== 302) throw new Error(`/ops/login answered ${res.status}: ${res.text}`);
   let location = res.headers.get('location')!;

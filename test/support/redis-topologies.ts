@@ -53,7 +53,8 @@ export interface RedisNode {
 export async function startRedisNode(extra: string[] = [], port?: number, dir?: string): Promise<RedisNode> {
   const p = port ?? (await freePort());
   const d = dir ?? mkdtempSync(join(tmpdir(), 'mwq-redis-'));
-  const launch = () => spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--dir', d, '--save', '', '--appendonly', 'no', ...extra], { stdio: 'ignore' });
+  const launch = () =>
+    spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--dir', d, '--save', '', '--appendonly', 'no', ...extra], { stdio: 'ignore' });
   const node: RedisNode = {
     port: p,
     url: `redis://127.0.0.1:${p}`,

@@ -343,7 +343,7 @@ export const ERROR_CATALOG = {
     status: 403,
     en: 'The form is missing its security token or it has expired; reload the page and try again.',
     ar: 'النموذج يفتقد رمز الحماية أو انتهت صلاحيته؛ أعد تحميل الصفحة وحاول مرة أخرى.',
-    note: 'CSRF: every state-changing form carries the session\'s token.',
+    note: "CSRF: every state-changing form carries the session's token.",
   },
   OPS_1000004: {
     status: 400,
@@ -355,7 +355,7 @@ export const ERROR_CATALOG = {
     status: 403,
     en: 'Your account has no ops console role.',
     ar: 'حسابك لا يملك أي دور في وحدة التشغيل.',
-    note: 'Signed in at the IdP, but none of the account\'s groups maps to a role in OPS_ROLE_GROUPS.',
+    note: "Signed in at the IdP, but none of the account's groups maps to a role in OPS_ROLE_GROUPS.",
   },
   OPS_1000006: {
     status: 404,
@@ -379,7 +379,6 @@ export interface ErrorBody {
 
 export function renderError(code: ErrorCode, params: Record<string, string | number> = {}): ErrorBody {
   const entry: CatalogEntry = ERROR_CATALOG[code];
-  const fill = (text: string) =>
-    text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  const fill = (text: string) => text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
   return { code, desc: { ar: fill(entry.ar), en: fill(entry.en) } };
 }

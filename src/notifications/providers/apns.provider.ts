@@ -23,7 +23,8 @@ export class ApnsProvider implements PushProvider, OnModuleDestroy {
 
   async send(device: RegisteredDevice, message: PushMessage): Promise<PushOutcome> {
     const { apnsKeyFile, apnsKeyId, apnsTeamId, apnsTopic } = this.config;
-    if (!apnsKeyFile || !apnsKeyId || !apnsTeamId || !apnsTopic) return { outcome: 'rejected', detail: 'APNs is not configured (APNS_KEY_FILE, APNS_KEY_ID, APNS_TEAM_ID, APNS_TOPIC)' };
+    if (!apnsKeyFile || !apnsKeyId || !apnsTeamId || !apnsTopic)
+      return { outcome: 'rejected', detail: 'APNs is not configured (APNS_KEY_FILE, APNS_KEY_ID, APNS_TEAM_ID, APNS_TOPIC)' };
     try {
       const payload = JSON.stringify({
         aps: { alert: { title: message.title, body: message.body }, sound: 'default' },

@@ -10,7 +10,12 @@ export class SseProvider implements PushProvider {
 
   async send(device: RegisteredDevice, message: PushMessage): Promise<PushOutcome> {
     try {
-      const receivers = await this.hub.publish(device.id, { uaePassTransactionID: message.transactionId, title: message.title, body: message.body, lang: message.lang });
+      const receivers = await this.hub.publish(device.id, {
+        uaePassTransactionID: message.transactionId,
+        title: message.title,
+        body: message.body,
+        lang: message.lang,
+      });
       return receivers > 0 ? { outcome: 'delivered', detail: `${receivers} stream(s)` } : { outcome: 'retry', detail: 'no open stream' };
     } catch (err) {
       return networkFailure(err);

@@ -98,7 +98,11 @@ export class FakeFcm {
       const form = new URLSearchParams(raw);
       if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return reply(400, { error: 'unsupported_grant_type' });
       try {
-        const { payload } = await jwtVerify(form.get('assertion') ?? '', this.publicKey!, { algorithms: ['RS256'], issuer: this.clientEmail, audience: `${this.url}/token` });
+        const { payload } = await jwtVerify(form.get('assertion') ?? '', this.publicKey!, {
+          algorithms: ['RS256'],
+          issuer: this.clientEmail,
+          audience: `${this.url}/token`,
+        });
         if (payload.scope !== SCOPE) return reply(400, { error: 'invalid_scope' });
       } catch {
         return reply(400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
