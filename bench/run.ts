@@ -209,13 +209,16 @@ async function main(): Promise<void> {
   const root = join(__dirname, '..', '..');
   const adminPg = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  // REDIS_CLUSTER_NODES runs the gateway on a Redis Cluster instead (its keys go with the cluster).
+  const clusterNodes = process.env.REDIS_CLUSTER_NODES;
+  const redisEnv: Record<string, string> = clusterNodes ? { REDIS_CLUSTER_NODES: clusterNodes, REDIS_URL: '' } : { REDIS_URL: redisUrl };
   const dbName = `mwq_bench_${process.pid}`;
   const prefix = `mwqbench:${randomBytes(4).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'mwq-bench-'));
   const startedAt = new Date();
 
   log(
-    `database ${dbName}, redis prefix ${prefix}, ${opts.duration}s per measurement, connections ${opts.connections.join('/')}, ${opts.instances} API process(es), ${opts.workers ? `${opts.workers} worker process(es)` : 'workers in process'}`,
+    `database ${dbName}, ${clusterNodes ? `Redis Cluster ${clusterNodes}` : 'Redis'} prefix ${prefix}, ${opts.duration}s per measurement, connections ${opts.connections.join('/')}, ${opts.instances} API process(es), ${opts.workers ? `${opts.workers} worker process(es)` : 'workers in process'}`,
   );
   const databaseUrl = await recreateDatabase(adminPg, dbName);
   // Everything started is stopped and dropped again, however far the start got.
@@ -233,7 +236,7 @@ async function main(): Promise<void> {
         PORT: String(port),
         PUBLIC_URL: `http://127.0.0.1:${port}`,
         DATABASE_URL: databaseUrl,
-        REDIS_URL: redisUrl,
+        ...redisEnv,
         REDIS_PREFIX: prefix,
         RATE_LIMIT_PER_MINUTE: '1000000',
         LOG_LEVEL: 'warn',
@@ -320,7 +323,7 @@ async function main(): Promise<void> {
     await db?.end();
     await gw?.stop();
     await probe?.close();
-    await clearRedis(redisUrl, prefix);
+    if (!clusterNodes) await clearRedis(redisUrl, prefix);
     if (!opts.keepDb) await dropDatabase(adminPg, dbName);
     rmSync(dataDir, { recursive: true, force: true });
   }
