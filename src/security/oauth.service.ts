@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiError } from '../common/errors/api-error';
+import { isDependencyDown } from '../common/errors/api-exception.filter';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { RateLimiter } from './rate-limiter';
 import { hashSecret, verifySecret } from './secret-box';
@@ -53,7 +54,10 @@ export class OAuthService implements OnApplicationBootstrap {
     }
     if (clientId.length > 200 || clientSecret.length > 500) throw this.invalidClient();
     // Counted before scrypt runs, so guessing a secret (or burning CPU) is throttled per client id.
-    await this.limiter.consume(`oauth:${clientId}`, this.config.tokenRateLimitPerMinute);
+    // While Redis is away the throttle waits for it rather than locking every SP out of tokens.
+    await this.limiter.consume(`oauth:${clientId}`, this.config.tokenRateLimitPerMinute).catch((err: unknown) => {
+      if (!isDependencyDown(err)) throw err;
+    });
     const kind = await this.authenticate(clientId, clientSecret);
     const allowed: readonly string[] = ALLOWED_SCOPES[kind];
     let scopes = [...allowed];

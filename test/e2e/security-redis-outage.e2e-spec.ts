@@ -1,5 +1,5 @@
 import { Gateway, startGateway } from '../support/gateway';
-import { createUser, expectCatalogError, onboardSp, sendBody, SpClient } from '../support/clients';
+import { clientToken, createUser, expectCatalogError, onboardSp, sendBody, SpClient } from '../support/clients';
 import { RedisNode, startRedisNode } from '../support/redis-topologies';
 
 describe('replay protection while Redis is away', () => {
@@ -30,6 +30,9 @@ describe('replay protection while Redis is away', () => {
     const records = await gw.db.query(`SELECT caller, digest FROM replay_records`);
     expect(records.rows).toHaveLength(1);
     expect(records.rows[0].caller).toBe(`sp:${sp.clientId}`);
+
+    // Tokens are still issued (the token throttle waits for Redis).
+    expect((await clientToken(gw, sp.clientId, sp.clientSecret)).status).toBe(200);
 
     await redis.restart();
     // Redis never saw the first request: the Postgres record still refuses its replay.
