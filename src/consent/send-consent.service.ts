@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { KEY_MATERIAL } from '../common/core.module';
+import { runPrepared } from '../database/prepared';
 import { uuidV7 } from '../database/uuid-v7';
 import { ApiError } from '../common/errors/api-error';
 import type { KeyMaterial } from '../security/key-material';
@@ -63,7 +64,9 @@ export class SendConsentService {
     // and its ON CONFLICT makes concurrent repeats of the same (spId, spTransactionID) create
     // exactly one row: consent_transactions is partitioned by month, so the pair's uniqueness lives
     // in consent_idempotency (see the PartitionConsentTables migration).
-    const rows: { id: string | null; user_id: string | null; verified: boolean | null; has_type: boolean | null }[] = await this.db.query(
+    const rows = await runPrepared<{ id: string | null; user_id: string | null; verified: boolean | null; has_type: boolean | null }>(
+      this.db,
+      'consent_send',
       `WITH profile AS (${profileMatchSql('$4', '$5')}
        ), claim AS (
          INSERT INTO consent_idempotency (sp_id, sp_transaction_id, transaction_id)

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiError } from '../common/errors/api-error';
+import { runPrepared } from '../database/prepared';
 import { InjectReadDataSource } from '../database/read-database';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
 import { ConsentStatus, EFFECTIVE_STATUS_SQL, isPending } from './consent-state-machine';
@@ -40,7 +41,9 @@ export class TransactionStatusService {
 
   /** Through the idempotency table: one primary-key probe, then one partition (the id names its month). */
   private async find(db: DataSource, spId: string, spTransactionId: string): Promise<{ id: string; status: ConsentStatus }> {
-    const rows: { id: string; status: ConsentStatus }[] = await db.query(
+    const rows = await runPrepared<{ id: string; status: ConsentStatus }>(
+      db,
+      'consent_status_by_sp_tx',
       `SELECT t.id, ${EFFECTIVE_STATUS_SQL} AS status
          FROM consent_idempotency i JOIN consent_transactions t ON t.id = i.transaction_id
         WHERE i.sp_id = $1 AND i.sp_transaction_id = $2`,

@@ -5,6 +5,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ConsentTransitions } from '../consent/consent-transitions.service';
+import { runPrepared } from '../database/prepared';
 import { DeviceRegistry, DeviceRow, RegisteredDevice, toDevice } from './device-registry.service';
 import { pushContent, PushSubject } from './push-content';
 import { PushProviders } from './providers/push-providers';
@@ -98,7 +99,9 @@ export class PushProcessor extends WorkerHost implements OnApplicationBootstrap 
   private async deliver(device: RegisteredDevice, subject: PushSubject, attempt: number): Promise<PushOutcome> {
     const started = Date.now();
     const result = await this.providers.for(device.platform).send(device, pushContent(subject, device.locale));
-    await this.db.query(
+    await runPrepared(
+      this.db,
+      'push_attempt_insert',
       `INSERT INTO notification_attempts (transaction_id, device_id, platform, attempt, outcome, status_code, detail, latency_ms)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [
@@ -124,7 +127,9 @@ export class PushProcessor extends WorkerHost implements OnApplicationBootstrap 
    * a worker that died) already reached: one query, since every job needs all of it.
    */
   private async loadJob(id: string): Promise<TransactionRow | undefined> {
-    const rows: TransactionRow[] = await this.db.query(
+    const rows = await runPrepared<TransactionRow>(
+      this.db,
+      'push_job_load',
       `SELECT t.status, t.user_id, t.purpose, t.purpose_ar,
               COALESCE(t.requestor_name, sp.name) AS requester_name,
               COALESCE(t.requestor_name_ar, t.requestor_name, sp.name_ar) AS requester_name_ar,
