@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { KEY_MATERIAL } from '../common/core.module';
 import { ApiError, fieldError } from '../common/errors/api-error';
+import { SqlFilter } from '../common/sql-filter';
 import { CONSENT_STATUSES, ConsentStatus } from '../consent/consent-state-machine';
 import { maskIdentifier } from '../consent/identifier-rules';
 import { InjectReadDataSource } from '../database/read-database';
@@ -70,29 +71,18 @@ export class OpsTransactionsService {
   async search(q: SearchTransactionsQuery): Promise<TransactionPageDto> {
     timeRange(q.from, q.to);
     const limit = q.limit ?? 50;
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      args.push(value);
-      where.push(sql.replace('?', `$${args.length}`));
-    };
-    if (q.status) add('status = ?', q.status);
-    if (q.spId) add('sp_id = ?', q.spId);
-    if (q.spTransactionID) add('sp_transaction_id = ?', q.spTransactionID);
-    if (q.uaePassTransactionID) add('id = ?::uuid', q.uaePassTransactionID);
-    if (q.from) add('created_at >= ?::timestamptz', q.from);
-    if (q.to) add('created_at < ?::timestamptz', q.to);
-    if (q.cursor) {
-      const [createdText, id] = decodeCursor(q.cursor, [PG_TIMESTAMP_TEXT, UUID]);
-      args.push(createdText, id);
-      where.push(`(created_at, id) < ($${args.length - 1}::timestamptz, $${args.length}::uuid)`);
-    }
-    args.push(limit + 1);
+    const filter = new SqlFilter();
+    if (q.status) filter.add('status = ?', q.status);
+    if (q.spId) filter.add('sp_id = ?', q.spId);
+    if (q.spTransactionID) filter.add('sp_transaction_id = ?', q.spTransactionID);
+    if (q.uaePassTransactionID) filter.add('id = ?::uuid', q.uaePassTransactionID);
+    if (q.from) filter.add('created_at >= ?::timestamptz', q.from);
+    if (q.to) filter.add('created_at < ?::timestamptz', q.to);
+    if (q.cursor) filter.add('(created_at, id) < (?::timestamptz, ?::uuid)', ...decodeCursor(q.cursor, [PG_TIMESTAMP_TEXT, UUID]));
     const rows: TransactionRow[] = await this.db.query(
-      `SELECT ${SUMMARY_COLUMNS} FROM consent_transactions
-        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY created_at DESC, id DESC LIMIT $${args.length}`,
-      args,
+      `SELECT ${SUMMARY_COLUMNS} FROM consent_transactions ${filter.where}
+        ORDER BY created_at DESC, id DESC LIMIT ${filter.param(limit + 1)}`,
+      filter.args,
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];

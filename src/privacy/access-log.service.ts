@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { fieldError } from '../common/errors/api-error';
+import { SqlFilter } from '../common/sql-filter';
 import type { AccessLogQuery } from './privacy.dto';
 
 export interface AccessLogEntry {
@@ -23,19 +24,13 @@ export class AccessLogService {
   async list(q: AccessLogQuery): Promise<{ items: AccessLogEntry[]; nextCursor: string | null }> {
     if (q.from && q.to && Date.parse(q.from) >= Date.parse(q.to)) throw fieldError('to', 'format');
     const limit = q.limit ?? 50;
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      args.push(value);
-      where.push(sql.replace('?', `$${args.length}`));
-    };
-    if (q.actor) add('actor = ?', q.actor);
-    if (q.subjectType) add('subject_type = ?', q.subjectType);
-    if (q.subjectId) add('subject_id = ?', q.subjectId);
-    if (q.from) add('at >= ?::timestamptz', q.from);
-    if (q.to) add('at < ?::timestamptz', q.to);
-    if (q.cursor) add('id < ?::bigint', q.cursor);
-    args.push(limit + 1);
+    const filter = new SqlFilter();
+    if (q.actor) filter.add('actor = ?', q.actor);
+    if (q.subjectType) filter.add('subject_type = ?', q.subjectType);
+    if (q.subjectId) filter.add('subject_id = ?', q.subjectId);
+    if (q.from) filter.add('at >= ?::timestamptz', q.from);
+    if (q.to) filter.add('at < ?::timestamptz', q.to);
+    if (q.cursor) filter.add('id < ?::bigint', q.cursor);
     const rows: {
       id: string;
       at: Date;
@@ -47,8 +42,8 @@ export class AccessLogService {
       request_id: string | null;
     }[] = await this.db.query(
       `SELECT id, at, actor, subject_type, subject_id, action, reason, request_id FROM access_log
-          ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${args.length}`,
-      args,
+          ${filter.where} ORDER BY id DESC LIMIT ${filter.param(limit + 1)}`,
+      filter.args,
     );
     const page = rows.slice(0, limit);
     return {
