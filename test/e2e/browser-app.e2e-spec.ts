@@ -1,46 +1,28 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BrowserContext, chromium, Page } from 'playwright-core';
+import { BrowserContext, Page } from 'playwright-core';
+import { ARTIFACTS, launchChromium } from '../support/browser';
 import { Gateway, startGateway } from '../support/gateway';
 import { createUser, eventually, onboardSp, sendBody, SpClient, userToken } from '../support/clients';
 import { CallbackReceiver, isCorrectlySigned } from '../support/fakes/callback-receiver';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 const API_KEY = 'browser-test-callback-key';
 
 describe('reference app at /app/ in a real browser', () => {
   let gw: Gateway;
   let receiver: CallbackReceiver;
   let browser: BrowserContext;
-  let profileDir: string;
+  let chromium: Awaited<ReturnType<typeof launchChromium>>;
 
   beforeAll(async () => {
     receiver = await new CallbackReceiver().start();
     gw = await startGateway();
-    profileDir = mkdtempSync(join(tmpdir(), 'mwq-chromium-'));
-    // A fresh profile per run (Playwright passes it as --user-data-dir).
-    browser = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    chromium = await launchChromium('app-chromium');
+    browser = chromium.context;
   });
   afterAll(async () => {
-    await browser?.close();
+    await chromium?.close();
     await gw?.close();
     await receiver?.stop();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
   it('shows a new request live, switches to Arabic, accepts, and the SP is called back', async () => {
@@ -98,7 +80,6 @@ describe('reference app at /app/ in a real browser', () => {
       expect(arabic).toContain(text);
     }
 
-    mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'browser-app-pending-ar.png'), fullPage: true });
     await card.locator('button.accept').click();
     const cb = await receiver.waitFor((c) => c.body.uaePassTransactionID === id, 5000);

@@ -1,29 +1,24 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BrowserContext, chromium, Page } from 'playwright-core';
+import { BrowserContext, Page } from 'playwright-core';
+import { ARTIFACTS, launchChromium } from '../support/browser';
 import { createUser, decide, eventually, onboardSp, sendBody, SpClient, userToken } from '../support/clients';
 import { AppDevice, connectAppDevice } from '../support/app-device';
 import { CallbackReceiver } from '../support/fakes/callback-receiver';
 import { OPS_ACCOUNTS } from '../support/fake-oidc';
 import { OpsConsoleSetup, startOpsConsole } from '../support/ops-console';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
-
 describe('ops console in a browser (Chromium), signed in through the organisation IdP', () => {
   let setup: OpsConsoleSetup;
   let flaky: CallbackReceiver;
   let down: CallbackReceiver;
   let context: BrowserContext;
-  let profileDir: string;
+  let chromium: Awaited<ReturnType<typeof launchChromium>>;
   let spTransactionID: string;
   let uaePassTransactionID: string;
   let failingSpId: string;
   const devices: AppDevice[] = [];
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     // One SP's receiver fails once then answers 200; the other's fails until retried by hand.
     flaky = await new CallbackReceiver().start();
     flaky.respondWith = [500];
@@ -62,31 +57,16 @@ describe('ops console in a browser (Chromium), signed in through the organisatio
       'four callback attempts',
     );
 
-    profileDir = mkdtempSync(join(tmpdir(), 'mwq-ops-chromium-'));
-    // A fresh profile per run (Playwright passes it as --user-data-dir).
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    chromium = await launchChromium('ops-chromium');
+    context = chromium.context;
   });
 
   afterAll(async () => {
-    await context?.close();
+    await chromium?.close();
     devices.forEach((d) => d.close());
     await setup?.close();
     await flaky?.stop();
     await down?.stop();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
   /** Opens the console with no cookies and signs in at the IdP's own login form. */
