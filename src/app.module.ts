@@ -11,6 +11,7 @@ import { ConsentModule } from './consent/consent.module';
 import { DatabaseModule } from './database/database.module';
 import { dataSourceOptions } from './database/database.options';
 import { runMigrations } from './database/migrate';
+import { guardPoolClients } from './database/pool-errors';
 import { markEmbedded } from './database/prepared';
 import { HealthModule } from './health/health.module';
 import { loggerOptions } from './observability/logging';
@@ -38,6 +39,7 @@ export class AppModule {
           // Migrations run before any other provider starts, so every table exists when they do.
           dataSourceFactory: async (opts) => {
             const ds = await new DataSource(opts!).initialize();
+            guardPoolClients(ds);
             if (options.embeddedDatabase) markEmbedded(ds);
             if (config.runMigrations) await runMigrations(ds, { lock: !options.embeddedDatabase });
             return ds;

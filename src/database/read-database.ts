@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/config';
+import { guardPoolClients } from './pool-errors';
 
 /** The DataSource for reads that may lag the primary a little: status polling and ops search. */
 export const READ_DB = Symbol('READ_DB');
@@ -29,5 +30,10 @@ export async function openReadDataSource(
       application_name: 'muwafaqa-read',
       options: '-c default_transaction_read_only=on',
     },
-  }).initialize();
+  })
+    .initialize()
+    .then((ds) => {
+      guardPoolClients(ds);
+      return ds;
+    });
 }
