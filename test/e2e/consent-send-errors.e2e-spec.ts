@@ -1,4 +1,4 @@
-import { Gateway, startGateway } from '../support/gateway';
+import type { Gateway } from '../support/gateway';
 import {
   adminCall,
   createUser,
@@ -10,6 +10,7 @@ import {
   sendBody,
   SpClient,
   SpCredentials,
+  startWithSpAndUser,
   TestUser,
   uniqueId,
 } from '../support/clients';
@@ -52,10 +53,7 @@ describe('POST /api/v1/consent/transaction/send: the seed error table', () => {
 
   beforeAll(async () => {
     // No workers: nothing moves in the background, so row counts before and after are exact.
-    gw = await startGateway({ WORKERS_IN_PROCESS: 'false' });
-    sp = await onboardSp(gw);
-    client = new SpClient(gw, sp);
-    user = await createUser(gw);
+    ({ gw, sp, client, user } = await startWithSpAndUser({ WORKERS_IN_PROCESS: 'false' }));
   });
   afterAll(async () => {
     await gw?.close();
@@ -192,10 +190,7 @@ describe('transport errors on the consent routes', () => {
 
   beforeAll(async () => {
     // No workers: nothing moves in the background, so row counts before and after are exact.
-    gw = await startGateway({ WORKERS_IN_PROCESS: 'false' });
-    sp = await onboardSp(gw);
-    client = new SpClient(gw, sp);
-    user = await createUser(gw);
+    ({ gw, sp, client, user } = await startWithSpAndUser({ WORKERS_IN_PROCESS: 'false' }));
   });
   afterAll(async () => {
     await gw?.close();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { Gateway, startGateway } from '../support/gateway';
-import { createUser, HttpResult, onboardSp, sendBody, SpClient, SpCredentials, TestUser, uniqueId } from '../support/clients';
+import type { Gateway } from '../support/gateway';
+import { HttpResult, sendBody, SpClient, SpCredentials, startWithSpAndUser, TestUser, uniqueId } from '../support/clients';
 import { consentRowCounts } from '../support/consent-rows';
 import { ERROR_CATALOG } from '../../src/common/errors/error-catalog';
 
@@ -16,10 +16,8 @@ describe('POST /api/v1/consent/transaction/send: property-based', () => {
   let user: TestUser;
 
   beforeAll(async () => {
-    gw = await startGateway({ WORKERS_IN_PROCESS: 'false' });
-    sp = await onboardSp(gw);
-    client = new SpClient(gw, sp);
-    user = await createUser(gw);
+    // No workers: nothing moves in the background, so row counts before and after are exact.
+    ({ gw, sp, client, user } = await startWithSpAndUser({ WORKERS_IN_PROCESS: 'false' }));
   });
   afterAll(async () => {
     await gw?.close();

@@ -1,5 +1,5 @@
-import { Gateway, startGateway } from '../support/gateway';
-import { createUser, expectCatalogError, onboardSp, sendBody, SpClient, SpCredentials, TestUser } from '../support/clients';
+import type { Gateway } from '../support/gateway';
+import { createUser, expectCatalogError, onboardSp, sendBody, SpClient, SpCredentials, startWithSpAndUser, TestUser } from '../support/clients';
 import { consentRowCounts, ConsentRowCounts } from '../support/consent-rows';
 import { withEmiratesIdCheckDigit } from '../../src/consent/identifier-rules';
 import { SpDirectory } from '../../src/service-providers/sp-directory.service';
@@ -15,11 +15,8 @@ describe('POST /api/v1/consent/transaction/send: field rules', () => {
 
   beforeAll(async () => {
     // No workers: nothing moves in the background, so row counts before and after are exact.
-    gw = await startGateway({ WORKERS_IN_PROCESS: 'false' });
-    sp = await onboardSp(gw);
+    ({ gw, sp, client, user } = await startWithSpAndUser({ WORKERS_IN_PROCESS: 'false' }));
     requester = await onboardSp(gw);
-    client = new SpClient(gw, sp);
-    user = await createUser(gw);
   });
   afterAll(async () => {
     await gw?.close();

@@ -1,7 +1,7 @@
 import { signRequest } from '../../src/security/request-signature';
 import { withEmiratesIdCheckDigit } from '../../src/consent/identifier-rules';
 import { sampleSendBody } from '../../src/consent/sample-request';
-import { ADMIN_ID, ADMIN_SECRET, Gateway } from './gateway';
+import { ADMIN_ID, ADMIN_SECRET, Gateway, startGateway } from './gateway';
 import { randomBytes, randomInt } from 'node:crypto';
 
 export interface HttpResult<T = any> {
@@ -206,4 +206,11 @@ export async function eventually<T>(probe: () => Promise<T | null | undefined | 
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** The usual setting of an SP test: a gateway, one onboarded SP with its signed client, one verified user. */
+export async function startWithSpAndUser(env: Record<string, string> = {}): Promise<{ gw: Gateway; sp: SpCredentials; client: SpClient; user: TestUser }> {
+  const gw = await startGateway(env);
+  const sp = await onboardSp(gw);
+  return { gw, sp, client: new SpClient(gw, sp), user: await createUser(gw) };
 }
