@@ -2,7 +2,8 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { CALLBACK_QUEUE, CallbackJobData, workerLockOptions } from '../notifications/queues';
+import { workerLockOptions } from '../outbox/queue-options';
+import { CALLBACK_QUEUE, CallbackJobData } from './callback-queue';
 import { CallbackDelivery } from './callback-delivery.service';
 
 /** Consumes the sp-callbacks queue; a thrown error makes BullMQ retry with exponential backoff. */

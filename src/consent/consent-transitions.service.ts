@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ApiError } from '../common/errors/api-error';
+import { OutboxSignal } from '../outbox/outbox-signal';
 import { CALLBACK_STATUSES, ConsentStatus, sourcesOf } from './consent-state-machine';
 
 export interface TransitionResult {
@@ -15,11 +16,16 @@ export interface TransitionResult {
 /**
  * The only code that changes a consent status. One SQL statement moves the row (only from a
  * status the state machine allows), appends the event and, for statuses the SP hears about,
- * writes the callback's outbox row: all or nothing, and safe under concurrent deciders.
+ * writes the callback's outbox row: all or nothing, and safe under concurrent deciders. It also
+ * wakes the outbox relay once that row is committed, whoever the caller (user, SP, push worker,
+ * expiry sweeper).
  */
 @Injectable()
 export class ConsentTransitions {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly outbox: OutboxSignal,
+  ) {}
 
   /** Moves the transaction, or answers why not (CONS_1000011 for a decided one, CONS_1000014 otherwise). */
   async transition(
@@ -75,6 +81,7 @@ export class ConsentTransitions {
       [id, to, sourcesOf(to), actor, opts.detail ? JSON.stringify(opts.detail) : null, CALLBACK_STATUSES.includes(to)],
     );
     const row = rows[0];
+    if (row && CALLBACK_STATUSES.includes(to)) this.outbox.kickAfterCommit(opts.manager);
     return row ? { id: row.id, spId: row.sp_id, spTransactionId: row.sp_transaction_id, from: row.from_status, to } : null;
   }
 }

@@ -1,5 +1,5 @@
 import { CALLBACK_STATUSES, ConsentStatus, isLegalPath } from './consent-state-machine';
-import { CALLBACK_QUEUE, PUSH_QUEUE } from '../notifications/queues';
+import { OUTBOX_QUEUES } from '../outbox/outbox-topics';
 
 /**
  * Invariants that must hold whatever failed (Redis, Postgres, a killed worker or server).
@@ -158,7 +158,7 @@ export async function checkConsistency(db: SqlRunner, opts: ConsistencyOptions =
   let jobsLookedUp = 0;
   if (opts.jobs && opts.queuePrefix !== undefined) {
     for (const o of dispatched) {
-      const queue = o.topic === 'push' ? PUSH_QUEUE : CALLBACK_QUEUE;
+      const queue = OUTBOX_QUEUES[o.topic];
       jobsLookedUp++;
       if ((await opts.jobs.exists(`${opts.queuePrefix}:${queue}:outbox-${o.id}`)) === 0) {
         problems.push({

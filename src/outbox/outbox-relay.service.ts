@@ -1,13 +1,12 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { waitForReplicas } from '../common/redis';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { OutboxSignal } from '../consent/outbox-signal';
-import type { ConsentStatus } from '../consent/consent-state-machine';
-import { CALLBACK_QUEUE, CallbackJobData, jobOptions, PUSH_QUEUE, PushJobData } from './queues';
+import { OutboxRoutes } from './outbox-routes';
+import { OutboxSignal } from './outbox-signal';
+import type { OutboxTopic } from './outbox-topics';
+import { jobOptions } from './queue-options';
 
 const BATCH = 500;
 
@@ -27,13 +26,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @InjectQueue(PUSH_QUEUE) private readonly pushQueue: Queue<PushJobData>,
-    @InjectQueue(CALLBACK_QUEUE) private readonly callbackQueue: Queue<CallbackJobData>,
+    private readonly routes: OutboxRoutes,
     private readonly signal: OutboxSignal,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
+    this.routes.assertComplete();
     this.signal.on('kick', () => this.wake());
     this.timer = setInterval(() => this.wake(), this.config.outboxPollIntervalMs);
     this.timer.unref();
@@ -76,35 +75,34 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** Relays one batch; answers how many rows it moved. */
   async relayOnce(): Promise<number> {
     return this.db.transaction(async (m) => {
-      const rows: { id: string; topic: 'push' | 'callback'; transaction_id: string; payload: { status?: ConsentStatus } }[] = await m.query(
+      const rows: { id: string; topic: OutboxTopic; transaction_id: string; payload: Record<string, unknown> }[] = await m.query(
         `SELECT id, topic, transaction_id, payload FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [BATCH],
       );
       if (rows.length === 0) return 0;
-      const pushes = rows.filter((r) => r.topic === 'push');
-      const callbacks = rows.filter((r) => r.topic === 'callback');
-      if (pushes.length) {
-        await this.pushQueue.addBulk(
-          pushes.map((r) => ({
-            name: 'push',
-            data: { outboxId: String(r.id), transactionId: r.transaction_id },
-            opts: { ...jobOptions(this.config, this.config.pushAttempts), jobId: `outbox-${r.id}` },
+      const queues = [];
+      for (const [topic, batch] of groupByTopic(rows)) {
+        const route = this.routes.get(topic);
+        if (!route) throw new Error(`outbox topic ${topic} has no route`);
+        await route.queue.addBulk(
+          batch.map((r) => ({
+            name: route.jobName,
+            data: { outboxId: String(r.id), transactionId: r.transaction_id, ...r.payload },
+            opts: { ...jobOptions(this.config, route.attempts), jobId: `outbox-${r.id}` },
           })),
         );
-      }
-      if (callbacks.length) {
-        await this.callbackQueue.addBulk(
-          callbacks.map((r) => ({
-            name: 'callback',
-            data: { outboxId: String(r.id), transactionId: r.transaction_id, status: r.payload.status! },
-            opts: { ...jobOptions(this.config, this.config.callbackAttempts), jobId: `outbox-${r.id}` },
-          })),
-        );
+        queues.push(route.queue);
       }
       // On Sentinel: a job only the dying master held would be lost by a failover; the row waits instead.
-      await waitForReplicas(this.config, ...(pushes.length ? [this.pushQueue] : []), ...(callbacks.length ? [this.callbackQueue] : []));
+      await waitForReplicas(this.config, ...queues);
       await m.query(`UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
       return rows.length;
     });
   }
+}
+
+function groupByTopic<T extends { topic: OutboxTopic }>(rows: T[]): Map<OutboxTopic, T[]> {
+  const groups = new Map<OutboxTopic, T[]>();
+  for (const r of rows) groups.set(r.topic, [...(groups.get(r.topic) ?? []), r]);
+  return groups;
 }
