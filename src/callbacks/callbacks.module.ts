@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import type { AppConfig } from '../config/config';
 import { CallbackDelivery } from './callback-delivery.service';
+import { CallbackEvents } from './callback-events';
 import { CallbackOutboxRoute } from './callback-outbox-route';
 import { CALLBACK_QUEUE } from './callback-queue';
 import { CallbackProcessor } from './callback.processor';
@@ -14,13 +15,13 @@ import { CallbackProcessor } from './callback.processor';
 @Module({})
 export class CallbacksModule {
   static forRoot(_config: AppConfig, opts: { workers: boolean }): DynamicModule {
-    const providers: Provider[] = [CallbackDelivery, CallbackOutboxRoute, ...(opts.workers ? [CallbackProcessor] : [])];
+    const providers: Provider[] = [CallbackDelivery, CallbackEvents, CallbackOutboxRoute, ...(opts.workers ? [CallbackProcessor] : [])];
     return {
       module: CallbacksModule,
       global: true,
       imports: [BullModule.registerQueue({ name: CALLBACK_QUEUE })],
       providers,
-      exports: [BullModule, CallbackDelivery],
+      exports: [BullModule, CallbackDelivery, CallbackEvents],
     };
   }
 }

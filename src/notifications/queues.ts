@@ -6,8 +6,3 @@ export { CALLBACK_QUEUE } from '../callbacks/callback-queue';
 
 /** One job per new consent transaction, fanned out to every device of the user. */
 export const PUSH_QUEUE = OUTBOX_QUEUES.push;
-
-export interface PushJobData {
-  outboxId: string;
-  transactionId: string;
-}
