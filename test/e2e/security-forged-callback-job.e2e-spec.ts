@@ -2,6 +2,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { CALLBACK_QUEUE } from '../../src/callbacks/callback-queue';
 import { uuidV7 } from '../../src/database/uuid-v7';
+import { OutboxRelay } from '../../src/outbox/outbox-relay.service';
 import { AppDevice, connectAppDevice } from '../support/app-device';
 import { createUser, decide, eventually, onboardSp, sendBody, SpClient, userToken } from '../support/clients';
 import { CallbackReceiver, isCorrectlySigned } from '../support/fakes/callback-receiver';
@@ -96,5 +97,27 @@ describe('security: a callback job forged or edited in Redis cannot change what 
     await eventually(async () => again.isCompleted(), 5000, 'the re-added job processed');
     expect((await queue.getJob(jobId))?.returnvalue).toEqual({ skipped: 'already settled' });
     expect(receiver.for(id)).toHaveLength(1);
+  });
+
+  it('the relay reports a job planted under the id of a row it is about to relay, instead of taking it for its own', async () => {
+    const { id } = await rejectedTransaction();
+    const delivered = await receiver.waitFor((c) => c.body.uaePassTransactionID === id, 5000);
+    const eventId = String(delivered.headers['x-muwafaqa-event-id']);
+    const jobId = `callback-${eventId}`;
+    await eventually(async () => (await queue.getJob(jobId))?.isCompleted(), 5000, 'the job completed');
+    await (await queue.getJob(jobId))!.remove();
+    const planted = await queue.add('callback', { eventId, transactionId: id, status: 'ACCEPTED' } as never, { jobId });
+    await eventually(async () => planted.isCompleted(), 5000, 'the planted job processed');
+    // The row comes back pending (as from a restored backup): the relay meets the planted job.
+    await gw.db.query(`UPDATE outbox SET dispatched_at = NULL WHERE event_id = $1`, [eventId]);
+    const relay = gw.app.get(OutboxRelay);
+    const before = relay.conflicts;
+    await relay.relayOnce();
+    expect(relay.conflicts).toBe(before + 1);
+    expect((await gw.db.query(`SELECT dispatched_at IS NOT NULL AS dispatched FROM outbox WHERE event_id = $1`, [eventId])).rows).toEqual([
+      { dispatched: true },
+    ]);
+    // The planted job was never run as ours, and the SP heard REJECTED once, nothing else.
+    expect(receiver.for(id).map((c) => c.body.status)).toEqual(['REJECTED']);
   });
 });
