@@ -1,15 +1,16 @@
 import { Global, Module } from '@nestjs/common';
 import { UserDirectory } from '../users/user-directory.service';
-import { ConsentController } from './consent.controller';
+import { ConsentController, SpEventsController } from './consent.controller';
 import { ConsentTransitions } from './consent-transitions.service';
 import { ExpirySweeper } from './expiry-sweeper.service';
 import { SendConsentService } from './send-consent.service';
+import { SpEventsService } from './sp-events.service';
 import { TransactionStatusService } from './transaction-status.service';
 
 @Global()
 @Module({
-  controllers: [ConsentController],
-  providers: [SendConsentService, TransactionStatusService, ConsentTransitions, ExpirySweeper, UserDirectory],
+  controllers: [ConsentController, SpEventsController],
+  providers: [SendConsentService, SpEventsService, TransactionStatusService, ConsentTransitions, ExpirySweeper, UserDirectory],
   exports: [ConsentTransitions, UserDirectory, ExpirySweeper],
 })
 export class ConsentModule {}
