@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { pooledFetch } from '../common/http-pool';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { signedHeaders } from '../security/request-signature';
 import { SpDirectory } from '../service-providers/sp-directory.service';
@@ -81,7 +82,7 @@ export class CallbackDelivery {
 
   private async post(url: URL, headers: Record<string, string>, body: string, started: number): Promise<CallbackOutcome> {
     try {
-      const res = await fetch(url, {
+      const res = await pooledFetch(url, {
         method: 'POST',
         headers,
         body,
