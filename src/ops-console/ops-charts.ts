@@ -122,7 +122,7 @@ export function renderChart(opts: { id: string; title: string; lang: Lang; bucke
     })
     .join('');
   return `<figure class="chart" id="${id}"><figcaption>${esc(title)}</figcaption>
-<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(title)}" preserveAspectRatio="xMidYMid meet" data-direction="${rtl ? 'rtl' : 'ltr'}">${grid}${ticks}${barMarks}${lineMarks}</svg>
+<svg class="plot" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(title)}" preserveAspectRatio="xMidYMid meet" data-direction="${rtl ? 'rtl' : 'ltr'}">${grid}${ticks}${barMarks}${lineMarks}</svg>
 <ul class="legend">${legend}</ul></figure>`;
 }
 
