@@ -45,7 +45,7 @@ export class SendConsentService {
 
   /** 0001 and CONS_1000003 tell the SP whether an identifier is registered: counted per SP, so probing shows (alert rule). */
   private countedProbe(caller: SpProfile, refusal: ApiError): ApiError {
-    if (refusal.body.code === '0001' || refusal.body.code === 'CONS_1000003') this.metrics.identifierProbeAnswered(caller.clientId);
+    if (refusal.body.code === '0001' || refusal.body.code === 'CONS_1000003') this.metrics.identifierProbeAnswers.inc({ sp_id: caller.clientId });
     return refusal;
   }
 

@@ -34,6 +34,7 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
   private readonly httpRequests: Counter<'method' | 'route' | 'status_code'>;
   private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   private readonly jobDuration: Histogram<'queue' | 'outcome'>;
+  readonly identifierProbeAnswers: Counter<'sp_id'>;
   private readonly ops: OpsMetrics;
 
   constructor(
@@ -65,8 +66,14 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
+    this.identifierProbeAnswers = new Counter({
+      name: 'muwafaqa_identifier_probe_answers_total',
+      help: 'Answers telling an SP that an identifier has no verified profile (0001, CONS_1000003), by SP: a rising rate is enumeration',
+      labelNames: ['sp_id'],
+      registers,
+    });
     this.defineScrapeTimeMetrics(registers);
-    this.ops = new OpsMetrics(registers, this.collect.bind(this), db, pushQueue);
+    this.ops = new OpsMetrics(registers);
     // Registered last: prom-client starts every collector at once, so by the time this one runs
     // the others have registered their work, and it reports each one's outcome in the same scrape.
     const inflight = this.inflight;
@@ -109,11 +116,6 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
       await events.close().catch(() => undefined);
       connection.disconnect();
     }
-  }
-
-  /** A send or validate answered 0001 or CONS_1000003: the SP learnt whether an identifier is registered. */
-  identifierProbeAnswered(spId: string): void {
-    this.ops.identifierProbes.inc({ sp_id: spId });
   }
 
   metrics(): Promise<string> {
@@ -258,45 +260,17 @@ function uuidV7Millis(id: string): number | null {
 }
 
 class OpsMetrics {
-  readonly identifierProbes: Counter<'sp_id'>;
   private readonly pushLatency: Histogram;
 
-  constructor(registers: Registry[], run: (collector: string, work: () => Promise<void>) => Promise<void>, db: DataSource, anyQueue: Queue) {
-    this.identifierProbes = new Counter({
-      name: 'muwafaqa_identifier_probe_answers_total',
-      help: 'Send and validate answers that tell an SP an identifier has no profile (0001) or an unverified one (CONS_1000003), by SP',
-      labelNames: ['sp_id'],
-      registers,
-    });
+  constructor(registers: Registry[]) {
     this.pushLatency = new Histogram({
       name: 'muwafaqa_push_delivery_latency_seconds',
       help: "Time from the send's 201 (the transaction's creation) to the push job completing with at least one device reached",
       buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers,
     });
-    new Gauge({
-      name: 'muwafaqa_dependency_up',
-      help: '1 when the dependency answered a ping during this scrape (postgres: SELECT 1, redis: PING)',
-      labelNames: ['dependency'],
-      registers,
-      async collect() {
-        const ping = async (dependency: string, work: () => Promise<unknown>) => {
-          let up = 0;
-          await run(`dependency_${dependency}`, async () => {
-            await work();
-            up = 1;
-          });
-          this.set({ dependency }, up);
-        };
-        await Promise.all([
-          ping('postgres', () => db.query('SELECT 1')),
-          ping('redis', async () => ((await anyQueue.client) as unknown as { ping(): Promise<string> }).ping()),
-        ]);
-      },
-    });
   }
 
-  /** Every instance sees every completed job (queue events): the quantiles hold, the counts multiply by instances. */
   pushJobCompleted(job: Job): void {
     const created = uuidV7Millis(String(job.data?.transactionId ?? ''));
     const delivered = Number((job.returnvalue as { delivered?: number } | undefined)?.delivered ?? 0);

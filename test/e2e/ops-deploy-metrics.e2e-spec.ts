@@ -105,8 +105,7 @@ describe('deploy/: Grafana dashboard and Prometheus alert rules against the metr
 
   it('exports the operations metrics the flow produced', () => {
     expect(sampleValue(exposition, 'muwafaqa_identifier_probe_answers_total', `sp_id="${flow.sp.clientId}"`)).toBe(2);
-    expect(sampleValue(exposition, 'muwafaqa_dependency_up', 'dependency="postgres"')).toBe(1);
-    expect(sampleValue(exposition, 'muwafaqa_dependency_up', 'dependency="redis"')).toBe(1);
+    expect(sampleValue(exposition, 'muwafaqa_metrics_collector_up', 'collector="consent_transactions"')).toBe(1);
     expect(sampleValue(exposition, 'muwafaqa_callback_attempts_total', `sp_id="${flow.sp.clientId}",outcome="failed"`)).toBeGreaterThanOrEqual(1);
     expect(scrape.types.get('muwafaqa_push_delivery_latency_seconds')).toBe('histogram');
   });
@@ -142,7 +141,8 @@ describe('deploy/: Grafana dashboard and Prometheus alert rules against the metr
         'muwafaqa_outbox_oldest_pending_seconds',
         'muwafaqa_outbox_backlog',
         'status_code="429"',
-        'muwafaqa_dependency_up',
+        'muwafaqa_metrics_collector_up{job=~"$job", instance=~"$instance", collector="consent_transactions"}',
+        'muwafaqa_metrics_collector_up{job=~"$job", instance=~"$instance", collector=~"queue_.*"}',
       ])
         expect(all).toContain(needle);
     });
@@ -198,7 +198,7 @@ describe('deploy/: Grafana dashboard and Prometheus alert rules against the metr
           'muwafaqa_push_delivery_latency_seconds_bucket',
           'muwafaqa_callback_attempts_total',
           'muwafaqa_queue_jobs',
-          'muwafaqa_dependency_up',
+          'muwafaqa_metrics_collector_up',
           'up',
           'muwafaqa_identifier_probe_answers_total',
         ]),
