@@ -122,4 +122,23 @@ describe('5-minute rollups behind the console charts', () => {
     expect(p50.length).toBeGreaterThan(0);
     p50.forEach((v, i) => expect(p99[i]).toBeGreaterThanOrEqual(v));
   });
+
+  it('never moves the watermark past a row that has not settled, even when rows after it have', async () => {
+    const repo = gw.app.get(OpsRollupRepository);
+    await rollups.run();
+    const before = await totals('');
+    // An event stamped in the future stands for a transaction still open; the one after it is old.
+    const { rows: open } = await gw.db.query(
+      `INSERT INTO consent_events (transaction_id, from_status, to_status, actor, at) VALUES ($1, 'TRIGGERED', 'EXPIRED', 'test', now() + interval '1 hour') RETURNING id`,
+      [flow.outcomes.accepted],
+    );
+    await gw.db.query(
+      `INSERT INTO consent_events (transaction_id, from_status, to_status, actor, at) VALUES ($1, 'TRIGGERED', 'EXPIRED', 'test', now() - interval '1 hour')`,
+      [flow.outcomes.rejected],
+    );
+    expect((await repo.fold(0, 1000)).consent_events).toBe(0);
+    const { rows: mark } = await gw.db.query(`SELECT last_id FROM ops_rollup_watermarks WHERE source = 'consent_events'`);
+    expect(BigInt(mark[0].last_id)).toBeLessThan(BigInt(open[0].id));
+    expect((await totals('')).expired).toBe(before.expired);
+  });
 });
