@@ -4,7 +4,6 @@ import { UserDirectory } from '../users/user-directory.service';
 import { ConsentController } from './consent.controller';
 import { ConsentTransitions } from './consent-transitions.service';
 import { ExpirySweeper } from './expiry-sweeper.service';
-import { OutboxSignal } from './outbox-signal';
 import { SendConsentService } from './send-consent.service';
 import { TransactionStatusService } from './transaction-status.service';
 
@@ -12,7 +11,7 @@ import { TransactionStatusService } from './transaction-status.service';
 @Module({
   imports: [ObservabilityModule],
   controllers: [ConsentController],
-  providers: [SendConsentService, TransactionStatusService, ConsentTransitions, ExpirySweeper, OutboxSignal, UserDirectory],
-  exports: [ConsentTransitions, OutboxSignal, UserDirectory, ExpirySweeper],
+  providers: [SendConsentService, TransactionStatusService, ConsentTransitions, ExpirySweeper, UserDirectory],
+  exports: [ConsentTransitions, UserDirectory, ExpirySweeper],
 })
 export class ConsentModule {}

@@ -12,7 +12,7 @@ import { profileMatchSql, profileRefusal, UserDirectory } from '../users/user-di
 import { ConsentStatus, EFFECTIVE_STATUS_SQL, isPending } from './consent-state-machine';
 import { SendConsentDto, SendConsentResponseDto } from './dto/send-consent.dto';
 import { normalizeIdentifier } from './identifier-rules';
-import { OutboxSignal } from './outbox-signal';
+import { OutboxSignal } from '../outbox/outbox-signal';
 
 /** A request that passed every check that needs no database; the profile is checked by the write itself. */
 interface PreparedConsent {
