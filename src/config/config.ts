@@ -122,8 +122,10 @@ export function loadConfig(env: Env = process.env) {
 
     signatureWindowSeconds: int(env, 'SIGNATURE_WINDOW_SECONDS', 300, 1, 3600),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 1_000_000),
-    /** Token requests per client id per minute (scrypt is CPU-heavy, so guessing is throttled too). */
+    /** Failed token requests per (client id, source address) per minute; successes never count. */
     tokenRateLimitPerMinute: int(env, 'TOKEN_RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
+    /** Failed token requests per source address per minute, across client ids: bounds the scrypt work one source can cause. */
+    tokenSourceFailuresPerMinute: int(env, 'TOKEN_SOURCE_FAILURES_PER_MINUTE', 240, 1, 1_000_000),
     consentTtlSeconds: int(env, 'CONSENT_TTL_SECONDS', 600, 10, 30 * 86400),
     expirySweepIntervalMs: int(env, 'EXPIRY_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
     outboxPollIntervalMs: int(env, 'OUTBOX_POLL_INTERVAL_MS', 500, 10, 60_000),
