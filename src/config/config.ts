@@ -129,6 +129,13 @@ export function loadConfig(env: Env = process.env) {
     consentTtlSeconds: int(env, 'CONSENT_TTL_SECONDS', 600, 10, 30 * 86400),
     expirySweepIntervalMs: int(env, 'EXPIRY_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
     outboxPollIntervalMs: int(env, 'OUTBOX_POLL_INTERVAL_MS', 500, 10, 60_000),
+    /** When set, /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; in production /metrics is refused without it (or METRICS_PORT). */
+    metricsToken: optional(env, 'METRICS_TOKEN'),
+    /** Serve /metrics on its own listener (internal network) instead of the API port; also in worker processes. */
+    metricsPort: optional(env, 'METRICS_PORT') === undefined ? undefined : int(env, 'METRICS_PORT', 0, 0, 65535),
+    metricsHost: str(env, 'METRICS_HOST', '0.0.0.0'),
+    /** Database and queue gauges are computed at most this often (one instance per interval). */
+    metricsRefreshIntervalMs: int(env, 'METRICS_REFRESH_INTERVAL_MS', 15_000, 100, 3_600_000),
     /** /health/ready answers 503 when a queue's oldest waiting job is older than this (0: no queue check). */
     readyQueueLagSeconds: int(env, 'READY_QUEUE_LAG_SECONDS', 300, 0, 86_400),
 
@@ -203,6 +210,9 @@ export function loadConfig(env: Env = process.env) {
   }
   if (config.opsCookieSecret !== undefined && config.opsCookieSecret.length < 32) {
     throw new ConfigError('OPS_COOKIE_SECRET is invalid: expected at least 32 characters');
+  }
+  if (config.metricsToken !== undefined && config.metricsToken.length < 16) {
+    throw new ConfigError('METRICS_TOKEN is invalid: expected at least 16 characters');
   }
   if (config.nodeEnv === 'production' && (!config.dataKeys || !config.identifierHashKey)) {
     throw new ConfigError('DATA_KEYS and IDENTIFIER_HASH_KEY are required when NODE_ENV=production');

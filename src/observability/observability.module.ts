@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 
 /** Prometheus metrics (logging is configured in logging.ts through LoggerModule). */
-@Module({ controllers: [MetricsController], providers: [MetricsService], exports: [MetricsService] })
+@Module({ imports: [DiscoveryModule], controllers: [MetricsController], providers: [MetricsService], exports: [MetricsService] })
 export class ObservabilityModule {}

@@ -205,6 +205,19 @@ export const ERROR_CATALOG = {
     ar: 'مفتاح توقيع الرموز [{kid}] هو المستخدم لتوقيع الرموز الجديدة؛ قم بالتدوير قبل إيقافه.',
   },
 
+  SEC_1000050: {
+    status: 401,
+    en: 'Metrics require the bearer token configured for scraping.',
+    ar: 'تتطلب المقاييس رمز الوصول المهيأ لجمعها.',
+    note: 'GET /metrics with METRICS_TOKEN set: send Authorization: Bearer <METRICS_TOKEN>.',
+  },
+  SEC_1000051: {
+    status: 403,
+    en: 'Metrics are not served without authentication in production.',
+    ar: 'لا تُتاح المقاييس دون مصادقة في بيئة الإنتاج.',
+    note: 'NODE_ENV=production without METRICS_TOKEN: set METRICS_TOKEN, or METRICS_PORT for an internal listener.',
+  },
+
   // ---- Transport ----
   REQ_1000001: {
     status: 400,
