@@ -129,6 +129,13 @@ export function loadConfig(env: Env = process.env) {
     consentTtlSeconds: int(env, 'CONSENT_TTL_SECONDS', 600, 10, 30 * 86400),
     expirySweepIntervalMs: int(env, 'EXPIRY_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
     outboxPollIntervalMs: int(env, 'OUTBOX_POLL_INTERVAL_MS', 500, 10, 60_000),
+    /** Callbacks and Web Push may reach private, loopback and link-local addresses (default: outside production only). */
+    egressAllowPrivate: bool(env, 'EGRESS_ALLOW_PRIVATE', env.NODE_ENV !== 'production'),
+    /** Host names allowed as callback destinations whatever they resolve to (an SP inside the network on purpose). */
+    egressAllowHosts: (optional(env, 'EGRESS_ALLOW_HOSTS') ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
     /** When set, /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; in production /metrics is refused without it (or METRICS_PORT). */
     metricsToken: optional(env, 'METRICS_TOKEN'),
     /** Serve /metrics on its own listener (internal network) instead of the API port; also in worker processes. */

@@ -317,6 +317,13 @@ export const ERROR_CATALOG = {
     note: 'Ops API paging: the cursor is opaque and must be passed back exactly as received.',
   },
 
+  ADM_1000050: {
+    status: 400,
+    en: 'callbackUrl is not allowed: {reason}.',
+    ar: 'رابط الاستدعاء callbackUrl غير مسموح: {reasonAr}.',
+    note: 'Egress policy (src/security/egress-policy.ts): https in production; no credentials in the URL; no loopback, private, link-local, CGNAT, unique-local or multicast destination unless EGRESS_ALLOW_PRIVATE or EGRESS_ALLOW_HOSTS allows it.',
+  },
+
   // ---- Notifications (devices, live events) ----
   NTF_1000001: {
     status: 404,
