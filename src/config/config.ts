@@ -57,6 +57,23 @@ function enumOf<T extends string>(env: Env, name: string, values: readonly T[], 
   return raw as T;
 }
 
+/** True when `b64` is exactly the base64 (or base64url) form of 32 bytes: `Buffer.from` alone ignores junk. */
+function isBase64Of32Bytes(b64: string): boolean {
+  const key = Buffer.from(b64, 'base64');
+  const canonical = (s: string) => s.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+  return key.length === 32 && canonical(key.toString('base64url')) === canonical(b64);
+}
+
+/**
+ * Secrets printed in the README and docs as examples. Anyone can read them, so production refuses
+ * them (and anything still saying "change me").
+ */
+export const DOCUMENTED_EXAMPLE_SECRETS: readonly string[] = ['change-me-please-123'];
+
+function isDocumentedExample(secret: string): boolean {
+  return DOCUMENTED_EXAMPLE_SECRETS.includes(secret) || /change[-_ ]?me/i.test(secret);
+}
+
 /** `id:base64key,id2:base64key`: 32-byte keys; the first is the active one. */
 function keyRing(env: Env, name: string): { id: string; key: Buffer }[] | undefined {
   const raw = optional(env, name);
@@ -64,7 +81,7 @@ function keyRing(env: Env, name: string): { id: string; key: Buffer }[] | undefi
   const ring = raw.split(',').map((part) => {
     const [id, b64] = part.split(':');
     const key = Buffer.from(b64 ?? '', 'base64');
-    if (!id || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || key.length !== 32) {
+    if (!id || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || !isBase64Of32Bytes(b64 ?? '')) {
       throw new ConfigError(`${name} is invalid: expected "keyId:base64(32 bytes)" entries separated by commas`);
     }
     return { id, key };
@@ -221,8 +238,24 @@ export function loadConfig(env: Env = process.env) {
   if (config.metricsToken !== undefined && config.metricsToken.length < 16) {
     throw new ConfigError('METRICS_TOKEN is invalid: expected at least 16 characters');
   }
+  if (config.identifierHashKey !== undefined && !isBase64Of32Bytes(config.identifierHashKey)) {
+    // A short key (e.g. "x") decodes to zero bytes: an HMAC anyone can recompute.
+    throw new ConfigError('IDENTIFIER_HASH_KEY is invalid: expected base64 of 32 bytes (openssl rand -base64 32)');
+  }
   if (config.nodeEnv === 'production' && (!config.dataKeys || !config.identifierHashKey)) {
     throw new ConfigError('DATA_KEYS and IDENTIFIER_HASH_KEY are required when NODE_ENV=production');
+  }
+  if (config.nodeEnv === 'production') {
+    const secrets = {
+      ADMIN_CLIENT_SECRET: config.adminClientSecret,
+      OPS_COOKIE_SECRET: config.opsCookieSecret,
+      OPS_OIDC_CLIENT_SECRET: config.opsOidcClientSecret,
+      METRICS_TOKEN: config.metricsToken,
+    };
+    for (const [name, value] of Object.entries(secrets)) {
+      if (value !== undefined && isDocumentedExample(value))
+        throw new ConfigError(`${name} is a documented example value: set a secret of your own when NODE_ENV=production`);
+    }
   }
   return config;
 }
