@@ -388,6 +388,12 @@ export const ERROR_CATALOG = {
     ar: 'تعذر الوصول إلى مزود الهوية أو أجاب بشكل غير متوقع.',
     note: 'OpenID discovery, token or userinfo call failed; nothing was signed in.',
   },
+  OPS_1000030: {
+    status: 405,
+    en: 'The queue board is read-only. Retry a failed job through the ops console or /admin/v1.',
+    ar: 'لوحة الطوابير للقراءة فقط. أعد محاولة المهمة الفاشلة من وحدة التشغيل أو من ‎/admin/v1.',
+    note: 'Any request but GET or HEAD on /admin/queues: jobs are added only by the outbox relay, and retries go through the audited ops routes.',
+  },
 } satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
