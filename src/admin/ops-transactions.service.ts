@@ -6,8 +6,8 @@ import { SqlFilter } from '../common/sql-filter';
 import { CONSENT_STATUSES, ConsentStatus } from '../consent/consent-state-machine';
 import { maskIdentifier } from '../consent/identifier-rules';
 import { InjectReadDataSource } from '../database/read-database';
-import type { KeyMaterial } from '../security/key-material';
-import type { IdDocType } from '../users/user-profile.entity';
+import type { KeyMaterial } from '../common/key-material';
+import type { IdDocType } from '../users/id-doc-types';
 import { decodeCursor, encodeCursor, PG_TIMESTAMP_TEXT, UUID } from './ops-cursor';
 import { CountTransactionsQuery, SearchTransactionsQuery, StatusCountsDto, TransactionPageDto, TransactionSummaryDto } from './ops-dto';
 

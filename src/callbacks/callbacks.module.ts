@@ -1,5 +1,6 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import type { AppConfig } from '../config/config';
+import { ServiceProvidersModule } from '../service-providers/service-providers.module';
 import { CallbackDelivery } from './callback-delivery.service';
 import { CallbackProcessor } from './callback.processor';
 
@@ -11,6 +12,6 @@ import { CallbackProcessor } from './callback.processor';
 export class CallbacksModule {
   static forRoot(_config: AppConfig, opts: { workers: boolean }): DynamicModule {
     const providers: Provider[] = [CallbackDelivery, ...(opts.workers ? [CallbackProcessor] : [])];
-    return { module: CallbacksModule, providers, exports: [CallbackDelivery] };
+    return { module: CallbacksModule, imports: [ServiceProvidersModule], providers, exports: [CallbackDelivery] };
   }
 }

@@ -5,7 +5,7 @@ import { KEY_MATERIAL } from '../common/core.module';
 import { runPrepared } from '../database/prepared';
 import { uuidV7 } from '../database/uuid-v7';
 import { ApiError } from '../common/errors/api-error';
-import type { KeyMaterial } from '../security/key-material';
+import type { KeyMaterial } from '../common/key-material';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
 import { profileMatchSql, profileRefusal, UserDirectory } from '../users/user-directory.service';
 import { ConsentStatus, EFFECTIVE_STATUS_SQL, isPending } from './consent-state-machine';

@@ -2,6 +2,8 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { bullConnection } from '../common/redis';
 import type { AppConfig } from '../config/config';
+import { ConsentModule } from '../consent/consent.module';
+import { SecurityModule } from '../security/security.module';
 import { DeviceRegistry } from './device-registry.service';
 import { OutboxRelay } from './outbox-relay.service';
 import { PROVIDERS } from './providers/push-providers';
@@ -31,6 +33,8 @@ export class NotificationsModule {
           prefix: queuePrefix(config),
         }),
         BullModule.registerQueue({ name: PUSH_QUEUE }, { name: CALLBACK_QUEUE }),
+        ConsentModule,
+        SecurityModule,
       ],
       controllers: [SseController],
       providers: [OutboxRelay, DeviceRegistry, SseHub, QueueBoard, ...PROVIDERS, ...processors],
