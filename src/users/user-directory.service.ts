@@ -47,10 +47,6 @@ export class UserDirectory {
     return identifierHash(this.keys.identifierHashKey, normalizedIdentifier);
   }
 
-  findByIdentifier(idDocType: IdDocType, normalizedIdentifier: string): Promise<ProfileMatch | null> {
-    return this.findByHash(idDocType, this.hashOf(normalizedIdentifier));
-  }
-
   async findByHash(idDocType: IdDocType, hash: string): Promise<ProfileMatch | null> {
     const rows: { user_id: string; verified: boolean; has_type: boolean }[] = await this.db.query(profileMatchSql('$1', '$2'), [hash, idDocType]);
     const row = rows[0];
