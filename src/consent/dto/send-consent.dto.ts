@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { ID_DOC_TYPES, IdDocType } from '../../users/user-profile.entity';
+import { ID_DOC_TYPES, IdDocType } from '../../users/id-doc-types';
 
 export const REQUEST_TYPES = ['spToSp', 'peerToPeer'] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
