@@ -6,11 +6,16 @@ import { isDependencyDown } from '../common/errors/api-exception.filter';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { RateLimiter } from './rate-limiter';
 import { hashSecret, verifySecret } from './secret-box';
-import { ADMIN_SCOPE, SP_CONSENT_SCOPE, TokenService } from './token.service';
+import { ADMIN_SCOPE, OPENID_SCOPE, SP_CONSENT_SCOPE, TokenService } from './token.service';
 
-/** What each kind of client may ask for; a request without `scope` gets all of it. */
+/** What each kind of client may ask for; a request without `scope` gets its default (an id_token comes with `openid`). */
 const ALLOWED_SCOPES = {
-  sp: [SP_CONSENT_SCOPE, 'openid'],
+  sp: [SP_CONSENT_SCOPE, OPENID_SCOPE],
+  admin: [ADMIN_SCOPE, OPENID_SCOPE],
+} as const;
+const DEFAULT_SCOPES = {
+  // UAE PASS integrations ask for no scope and expect the id_token of the header pair.
+  sp: [SP_CONSENT_SCOPE, OPENID_SCOPE],
   admin: [ADMIN_SCOPE],
 } as const;
 
@@ -60,7 +65,7 @@ export class OAuthService implements OnApplicationBootstrap {
     });
     const kind = await this.authenticate(clientId, clientSecret);
     const allowed: readonly string[] = ALLOWED_SCOPES[kind];
-    let scopes = [...allowed];
+    let scopes: string[] = [...DEFAULT_SCOPES[kind]];
     if (body.scope !== undefined) {
       if (typeof body.scope !== 'string')
         throw new ApiError('OAUTH_1000004', { reason: 'scope must be a string', reasonAr: 'يجب أن تكون الصلاحية نصاً' }).asOAuth('invalid_request');

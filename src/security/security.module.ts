@@ -10,12 +10,13 @@ import { ReplayFallback } from './replay-fallback.service';
 import { SpSignatureGuard } from './sp-signature.guard';
 import { TokenKeysController } from './token-keys.controller';
 import { TokenService } from './token.service';
+import { WellKnownController } from './well-known.controller';
 
 /** Tokens, request signatures and who-may-call-what; global so any controller can declare `@Authenticated`. */
 @Global()
 @Module({
   imports: [PassportModule],
-  controllers: [OAuthController, TokenKeysController],
+  controllers: [OAuthController, TokenKeysController, WellKnownController],
   providers: [ReplayFallback, TokenService, OAuthService, RateLimiter, BearerStrategy, SpDirectory, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard],
   exports: [ReplayFallback, BearerStrategy, TokenService, SpDirectory, RateLimiter, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard],
 })
