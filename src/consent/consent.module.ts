@@ -1,16 +1,17 @@
 import { Global, Module } from '@nestjs/common';
+import { ObservabilityModule } from '../observability/observability.module';
 import { UserDirectory } from '../users/user-directory.service';
 import { ConsentController } from './consent.controller';
 import { ConsentTransitions } from './consent-transitions.service';
 import { ExpirySweeper } from './expiry-sweeper.service';
-import { OutboxSignal } from './outbox-signal';
 import { SendConsentService } from './send-consent.service';
 import { TransactionStatusService } from './transaction-status.service';
 
 @Global()
 @Module({
+  imports: [ObservabilityModule],
   controllers: [ConsentController],
-  providers: [SendConsentService, TransactionStatusService, ConsentTransitions, ExpirySweeper, OutboxSignal, UserDirectory],
-  exports: [ConsentTransitions, OutboxSignal, UserDirectory, ExpirySweeper],
+  providers: [SendConsentService, TransactionStatusService, ConsentTransitions, ExpirySweeper, UserDirectory],
+  exports: [ConsentTransitions, UserDirectory, ExpirySweeper],
 })
 export class ConsentModule {}

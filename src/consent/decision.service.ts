@@ -4,7 +4,6 @@ import { DataSource } from 'typeorm';
 import { ApiError, fieldError } from '../common/errors/api-error';
 import type { ConsentStatus } from './consent-state-machine';
 import { ConsentTransitions } from './consent-transitions.service';
-import { OutboxSignal } from './outbox-signal';
 import { isUuid, ReceiptService } from './receipt.service';
 
 /** The user's decision, as posted to /app/v1/consents/{id}/decision. */
@@ -33,7 +32,6 @@ export class DecisionService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly transitions: ConsentTransitions,
     private readonly receipts: ReceiptService,
-    private readonly outbox: OutboxSignal,
   ) {}
 
   async decide(userId: string, transactionId: string, decision: ConsentDecision): Promise<DecisionResult> {
@@ -73,8 +71,6 @@ export class DecisionService {
         receipt,
       };
     });
-    // The callback's outbox row is committed: let the relay move it now rather than at the next poll.
-    this.outbox.kick();
     return result;
   }
 
@@ -85,7 +81,6 @@ export class DecisionService {
       await this.transitions.transition(transactionId, 'REVOKED', `user:${userId}`, { manager });
       return { uaePassTransactionID: transactionId, spTransactionID: tx.sp_transaction_id, status: 'REVOKED' as const };
     });
-    this.outbox.kick();
     return result;
   }
 

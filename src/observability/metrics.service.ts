@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue, QueueEvents } from 'bullmq';
+import { Job, Queue, QueueEvents } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -34,6 +34,7 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
   private readonly httpRequests: Counter<'method' | 'route' | 'status_code'>;
   private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   private readonly jobDuration: Histogram<'queue' | 'outcome'>;
+  private readonly ops: OpsMetrics;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -65,6 +66,7 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
       registers,
     });
     this.defineScrapeTimeMetrics(registers);
+    this.ops = new OpsMetrics(registers, this.collect.bind(this), db, pushQueue);
     // Registered last: prom-client starts every collector at once, so by the time this one runs
     // the others have registered their work, and it reports each one's outcome in the same scrape.
     const inflight = this.inflight;
@@ -109,6 +111,11 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** A send or validate answered 0001 or CONS_1000003: the SP learnt whether an identifier is registered. */
+  identifierProbeAnswered(spId: string): void {
+    this.ops.identifierProbes.inc({ sp_id: spId });
+  }
+
   metrics(): Promise<string> {
     return this.registry.metrics();
   }
@@ -121,6 +128,7 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
     try {
       const job = await this.queues[queue].getJob(jobId);
       if (job?.processedOn && job.finishedOn) this.jobDuration.observe({ queue, outcome }, (job.finishedOn - job.processedOn) / 1000);
+      if (job && queue === PUSH_QUEUE && outcome === 'completed') this.ops.pushJobCompleted(job);
     } catch {
       /* the job was removed, or Redis is away: one sample fewer */
     }
@@ -235,5 +243,63 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
         });
       },
     });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations metrics for the Grafana dashboard and the alert rules in deploy/ (issue 19). Kept in
+// one block so they move as one piece; their names are what deploy/ queries (a test checks it).
+// ---------------------------------------------------------------------------------------------
+
+/** Milliseconds since the epoch carried by a UUIDv7 (the transaction's creation, i.e. the send's 201). */
+function uuidV7Millis(id: string): number | null {
+  const hex = id.replace(/-/g, '');
+  return /^[0-9a-f]{12}7/i.test(hex) ? parseInt(hex.slice(0, 12), 16) : null;
+}
+
+class OpsMetrics {
+  readonly identifierProbes: Counter<'sp_id'>;
+  private readonly pushLatency: Histogram;
+
+  constructor(registers: Registry[], run: (collector: string, work: () => Promise<void>) => Promise<void>, db: DataSource, anyQueue: Queue) {
+    this.identifierProbes = new Counter({
+      name: 'muwafaqa_identifier_probe_answers_total',
+      help: 'Send and validate answers that tell an SP an identifier has no profile (0001) or an unverified one (CONS_1000003), by SP',
+      labelNames: ['sp_id'],
+      registers,
+    });
+    this.pushLatency = new Histogram({
+      name: 'muwafaqa_push_delivery_latency_seconds',
+      help: "Time from the send's 201 (the transaction's creation) to the push job completing with at least one device reached",
+      buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    });
+    new Gauge({
+      name: 'muwafaqa_dependency_up',
+      help: '1 when the dependency answered a ping during this scrape (postgres: SELECT 1, redis: PING)',
+      labelNames: ['dependency'],
+      registers,
+      async collect() {
+        const ping = async (dependency: string, work: () => Promise<unknown>) => {
+          let up = 0;
+          await run(`dependency_${dependency}`, async () => {
+            await work();
+            up = 1;
+          });
+          this.set({ dependency }, up);
+        };
+        await Promise.all([
+          ping('postgres', () => db.query('SELECT 1')),
+          ping('redis', async () => ((await anyQueue.client) as unknown as { ping(): Promise<string> }).ping()),
+        ]);
+      },
+    });
+  }
+
+  /** Every instance sees every completed job (queue events): the quantiles hold, the counts multiply by instances. */
+  pushJobCompleted(job: Job): void {
+    const created = uuidV7Millis(String(job.data?.transactionId ?? ''));
+    const delivered = Number((job.returnvalue as { delivered?: number } | undefined)?.delivered ?? 0);
+    if (created !== null && job.finishedOn && delivered > 0) this.pushLatency.observe(Math.max(0, job.finishedOn - created) / 1000);
   }
 }
