@@ -36,7 +36,7 @@ const CLIENT_BASIC = 'client_secret_basic';
 
 /** The SP callback as an OpenAPI `callbacks` object: what the gateway POSTs to the SP's callbackUrl. */
 function spCallback() {
-  const header = (name: string, description: string) => ({ name, in: 'header', required: true, schema: { type: 'string' }, description });
+  const header = (name: string, description: string, required = true) => ({ name, in: 'header', required, schema: { type: 'string' }, description });
   return {
     consentDecided: {
       // The URL is the SP's callbackUrl registered at onboarding (POST /admin/v1/service-providers), not part of the request.
@@ -48,9 +48,15 @@ function spCallback() {
           operationId: 'spConsentCallback',
           security: [],
           parameters: [
-            header('X-API-Key', 'The callback API key the SP registered'),
+            header('X-API-Key', 'The callback API key the SP registered (absent when it registered none)', false),
             header('X-Timestamp', 'Unix time in milliseconds'),
             header('X-UAEPASS-Signature', 'base64 HMAC-SHA256 of `<X-Timestamp>\\n<METHOD>\\n<path with query>\\n<hex SHA-256 of the raw body>`'),
+            header('X-Muwafaqa-Event-Id', 'Stable event id, the same on every retry: deduplicate on it'),
+            header('X-Muwafaqa-Event-Time', 'When the event happened'),
+            header('X-Muwafaqa-Event-Sequence', 'Order of the event within its transaction'),
+            header('webhook-id', 'Standard Webhooks, when the SP has a webhook secret', false),
+            header('webhook-timestamp', 'Standard Webhooks, when the SP has a webhook secret', false),
+            header('webhook-signature', 'Standard Webhooks, when the SP has a webhook secret', false),
           ],
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ConsentCallbackDto' } } } },
           responses: {
