@@ -5,9 +5,11 @@ import { DataSource } from 'typeorm';
 import { KEY_MATERIAL } from '../common/core.module';
 import { ApiError } from '../common/errors/api-error';
 import { newWebhookSecret } from '../callbacks/standard-webhooks';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { normalizeIdentifier } from '../consent/identifier-rules';
-import type { KeyMaterial } from '../security/key-material';
-import { hashSecret, identifierHash, newSecret } from '../security/secret-box';
+import { assertCallbackUrlAllowed, egressPolicyOf } from '../security/egress-policy';
+import type { KeyMaterial } from '../common/key-material';
+import { hashSecret, identifierHash, newSecret } from '../common/secret-box';
 import { TokenService } from '../security/token.service';
 import { SpDirectory } from '../service-providers/sp-directory.service';
 import { CreateServiceProviderDto, CreateUserDto, ServiceProviderCredentialsDto } from './dto/onboarding.dto';
@@ -22,9 +24,11 @@ export class OnboardingService {
     @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
     private readonly sps: SpDirectory,
     private readonly tokens: TokenService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async createServiceProvider(dto: CreateServiceProviderDto): Promise<ServiceProviderCredentialsDto> {
+    await assertCallbackUrlAllowed(dto.callbackUrl, egressPolicyOf(this.config));
     const clientSecret = newSecret();
     const signingSecret = newSecret();
     const box = this.keys.secretBox;

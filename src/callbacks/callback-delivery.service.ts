@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { pooledFetch } from '../common/http-pool';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { egressPolicyOf, egressPost, EgressRefused } from '../security/egress-policy';
 import { signedHeaders } from '../security/request-signature';
 import { SpDirectory } from '../service-providers/sp-directory.service';
 import type { CallbackEvent } from './callback-events';
@@ -82,21 +82,20 @@ export class CallbackDelivery {
 
   private async post(url: URL, headers: Record<string, string>, body: string, started: number): Promise<CallbackOutcome> {
     try {
-      const res = await pooledFetch(url, {
-        method: 'POST',
-        headers,
-        body,
-        // A redirect could carry the signed callback elsewhere; the SP must register the final URL.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.config.callbackTimeoutMs),
-      });
-      await res.arrayBuffer().catch(() => undefined);
+      // Checked and pinned to the resolved address; no redirect is followed (the SP registers the final URL).
+      const status = await egressPost(url, headers, body, this.config.callbackTimeoutMs, egressPolicyOf(this.config));
       const latencyMs = Date.now() - started;
-      const delivered = res.status >= 200 && res.status < 300;
-      return { delivered, statusCode: res.status, error: delivered ? null : `HTTP ${res.status}`, latencyMs };
+      const delivered = status >= 200 && status < 300;
+      return { delivered, statusCode: status, error: delivered ? null : `HTTP ${status}`, latencyMs };
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
-      const error = e.name === 'TimeoutError' ? `timeout after ${this.config.callbackTimeoutMs} ms` : (e.cause?.code ?? e.message).slice(0, 200);
+      const e = err as Error;
+      // Generic on purpose: operators must not learn which internal ports answer (no port-scan oracle).
+      const error =
+        e instanceof EgressRefused
+          ? 'destination refused by the egress policy'
+          : e.name === 'TimeoutError'
+            ? `timeout after ${this.config.callbackTimeoutMs} ms`
+            : 'connection failed';
       return { delivered: false, statusCode: null, error, latencyMs: Date.now() - started };
     }
   }

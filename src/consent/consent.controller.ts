@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CallingSp } from '../security/authenticated.decorator';
 import type { SpProfile } from '../service-providers/sp-directory.service';
@@ -6,15 +6,13 @@ import { SendConsentDto, SendConsentResponseDto, TransactionRefDto, TransactionS
 import { SpEventsPageDto, SpEventsQueryDto } from './dto/sp-events.dto';
 import { SendConsentService } from './send-consent.service';
 import { SpEventsService } from './sp-events.service';
-import { JsonBodyGuard } from './json-body.guard';
 import { TransactionStatusService } from './transaction-status.service';
+import { ValidateConsentResponseDto } from './dto/consent-responses.dto';
 
 /** The UAE PASS-compatible SP API. Every route needs a token and a request signature. */
 @ApiTags('Consent (SP API)')
 @Controller('api/v1/consent/transaction')
 @Authenticated('sp')
-// Listed last so it runs first: a non-JSON body is a media-type error, not a bad signature.
-@UseGuards(JsonBodyGuard)
 export class ConsentController {
   constructor(
     private readonly sendService: SendConsentService,
@@ -31,6 +29,7 @@ export class ConsentController {
   @Post('validate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Run every check of send and answer what send would, writing nothing' })
+  @ApiOkResponse({ type: ValidateConsentResponseDto })
   validate(@CallingSp() sp: SpProfile, @Body() dto: SendConsentDto) {
     return this.sendService.validate(sp, dto);
   }
@@ -38,6 +37,7 @@ export class ConsentController {
   @Post('status')
   @HttpCode(200)
   @ApiOkResponse({ type: TransactionStatusResponseDto })
+  @ApiOperation({ summary: 'The status of one transaction (UAE PASS Transaction Status)' })
   status(@CallingSp() sp: SpProfile, @Body() dto: TransactionRefDto) {
     return this.statusService.status(sp, dto);
   }
@@ -55,7 +55,6 @@ export class ConsentController {
 @ApiTags('Consent (SP API)')
 @Controller('api/v1/consent')
 @Authenticated('sp')
-@UseGuards(JsonBodyGuard)
 export class SpEventsController {
   constructor(private readonly events: SpEventsService) {}
 

@@ -1,16 +1,20 @@
-import { Global, Module } from '@nestjs/common';
-import { UserDirectory } from '../users/user-directory.service';
+import { Module } from '@nestjs/common';
+import { DatabaseModule } from '../database/database.module';
+import { SecurityModule } from '../security/security.module';
+import { ServiceProvidersModule } from '../service-providers/service-providers.module';
+import { UsersModule } from '../users/users.module';
 import { ConsentController, SpEventsController } from './consent.controller';
 import { ConsentTransitions } from './consent-transitions.service';
 import { ExpirySweeper } from './expiry-sweeper.service';
+import { IdentifierProbes } from './identifier-probes';
 import { SendConsentService } from './send-consent.service';
 import { SpEventsService } from './sp-events.service';
 import { TransactionStatusService } from './transaction-status.service';
 
-@Global()
 @Module({
+  imports: [DatabaseModule, SecurityModule, ServiceProvidersModule, UsersModule],
   controllers: [ConsentController, SpEventsController],
-  providers: [SendConsentService, SpEventsService, TransactionStatusService, ConsentTransitions, ExpirySweeper, UserDirectory],
-  exports: [ConsentTransitions, UserDirectory, ExpirySweeper],
+  providers: [IdentifierProbes, SendConsentService, SpEventsService, TransactionStatusService, ConsentTransitions, ExpirySweeper],
+  exports: [ConsentTransitions, ExpirySweeper, IdentifierProbes],
 })
 export class ConsentModule {}

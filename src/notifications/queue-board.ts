@@ -8,7 +8,8 @@ import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { renderError } from '../common/errors/error-catalog';
 import { TokenService } from '../security/token.service';
-import { CALLBACK_QUEUE, PUSH_QUEUE } from './queues';
+import { CALLBACK_QUEUE } from '../callbacks/callback-queue';
+import { PUSH_QUEUE } from './queues';
 
 export const QUEUE_BOARD_ROUTE = '/admin/queues';
 const COOKIE = 'mwq_board';

@@ -50,14 +50,9 @@ export class FcmProvider implements PushProvider {
         await res.body?.cancel();
         return { outcome: 'delivered', statusCode: res.status };
       }
-      const error = ((await res.json().catch(() => ({}))) as FcmErrorBody).error;
-      const code = error?.details?.find((d) => d.errorCode)?.errorCode ?? error?.status;
-      if (code === 'UNREGISTERED' || res.status === 404) return { outcome: 'unregistered', statusCode: res.status, detail: code ?? 'NOT_FOUND' };
-      if (res.status === 401) {
-        this.token = undefined; // revoked or expired early: the next attempt fetches a fresh one
-        return { outcome: 'retry', statusCode: 401, detail: code ?? 'UNAUTHENTICATED' };
-      }
-      return byStatus(res.status, code);
+      const outcome = fcmOutcome(res.status, (await res.json().catch(() => ({}))) as FcmErrorBody);
+      if (res.status === 401) this.token = undefined; // revoked or expired early: the next attempt fetches a fresh one
+      return outcome;
     } catch (err) {
       return networkFailure(err);
     }
@@ -94,6 +89,15 @@ export class FcmProvider implements PushProvider {
   }
 }
 
-interface FcmErrorBody {
+export interface FcmErrorBody {
   error?: { code?: number; status?: string; message?: string; details?: { '@type'?: string; errorCode?: string }[] };
+}
+
+/** What FCM's HTTP v1 answer to a failed send means: the token gone, a stale access token (retry), or byStatus. */
+export function fcmOutcome(status: number, body: FcmErrorBody): PushOutcome {
+  const error = body?.error;
+  const code = error?.details?.find((d) => d.errorCode)?.errorCode ?? error?.status;
+  if (code === 'UNREGISTERED' || status === 404) return { outcome: 'unregistered', statusCode: status, detail: code ?? 'NOT_FOUND' };
+  if (status === 401) return { outcome: 'retry', statusCode: 401, detail: code ?? 'UNAUTHENTICATED' };
+  return byStatus(status, code);
 }
