@@ -182,6 +182,11 @@ export function loadConfig(env: Env = process.env) {
     vapidPublicKey: optional(env, 'VAPID_PUBLIC_KEY'),
     vapidPrivateKey: optional(env, 'VAPID_PRIVATE_KEY'),
     vapidSubject: optional(env, 'VAPID_SUBJECT'),
+    /** Hosts a Web Push subscription's endpoint may name (https only; `*.` matches sub-domains): FCM, Mozilla, Apple, Windows. */
+    webPushAllowedHosts: (optional(env, 'WEB_PUSH_ALLOWED_HOSTS') ?? 'fcm.googleapis.com,*.push.services.mozilla.com,*.push.apple.com,*.notify.windows.com')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
 
     /** Days after its decision (or expiry, cancellation) a refused or ended transaction is anonymised. */
     retentionDays: int(env, 'RETENTION_DAYS', 365, 1, 36_500),

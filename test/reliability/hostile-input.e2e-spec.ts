@@ -103,7 +103,8 @@ describe('hostile input against every route', () => {
         method: 'POST',
         path: `/app/v1/consents/${pendingTx}/decision`,
         auth: 'user',
-        body: () => ({ accept: 'yes', documents: [{ type: 'EMIRATES_ID', accept: true }] }),
+        // Valid at the top level, so the fuzzer reaches the nested documents (a valid one may decide: 2xx may write).
+        body: () => ({ accept: true, documents: [{ type: 'EMIRATES_ID', accept: true }] }),
       },
       { method: 'POST', path: '/app/v1/devices', auth: 'user', body: () => ({ platform: 'pager', pushToken: 't', locale: 'en' }) },
       { method: 'GET', path: '/app/v1/devices', auth: 'user' },
