@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { ObservabilityModule } from '../observability/observability.module';
 import { UserDirectory } from '../users/user-directory.service';
 import { ConsentController } from './consent.controller';
 import { ConsentTransitions } from './consent-transitions.service';
@@ -9,6 +10,7 @@ import { TransactionStatusService } from './transaction-status.service';
 
 @Global()
 @Module({
+  imports: [ObservabilityModule],
   controllers: [ConsentController],
   providers: [SendConsentService, TransactionStatusService, ConsentTransitions, ExpirySweeper, OutboxSignal, UserDirectory],
   exports: [ConsentTransitions, OutboxSignal, UserDirectory, ExpirySweeper],
