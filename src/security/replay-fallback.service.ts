@@ -13,8 +13,8 @@ import type { RedisClient } from '../common/redis';
  * outage cannot be replayed once Redis is back.
  *
  * What Redis accepted before the outage is not in Postgres, so during an outage a request whose
- * X-Timestamp is older than the outage's start cannot be proven fresh and is refused
- * (SEC_1000053: sign it again). A request signed with a timestamp ahead of the server clock could
+ * X-Timestamp is older than the outage's start cannot be proven fresh and is refused with
+ * REQ_1000006 (503, Retry-After): a retry is signed again with a current timestamp and goes through. A request signed with a timestamp ahead of the server clock could
  * be accepted before the outage and still look newer than its start: those few are written to
  * Postgres as well when Redis accepts them (`mustAlsoRecord`).
  */
@@ -45,13 +45,16 @@ export class ReplayFallback implements OnModuleInit {
   }
 
   /**
-   * Called when Redis could not record a signed request: refuses (SEC_1000053) a timestamp older
-   * than the outage's start, which Redis may have accepted already.
+   * Called when Redis could not record a signed request: refuses (REQ_1000006, retry shortly) a
+   * timestamp older than the outage's start, which Redis may have accepted already.
    */
   assertFreshDuringOutage(timestamp: number): void {
     // A hung Redis closes no connection: the first failed command marks the start.
     const since = (this.downSince ??= Date.now());
-    if (timestamp < since + CLOCK_AHEAD_TOLERANCE_MS) throw new ApiError('SEC_1000053');
+    if (timestamp < since + CLOCK_AHEAD_TOLERANCE_MS) {
+      const retryAfter = Math.max(1, Math.ceil((since + CLOCK_AHEAD_TOLERANCE_MS - Date.now()) / 1000));
+      throw new ApiError('REQ_1000006').withHeader('Retry-After', String(retryAfter));
+    }
   }
 
   /**

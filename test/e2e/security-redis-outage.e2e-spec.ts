@@ -79,18 +79,16 @@ describe('replay protection while Redis is away', () => {
     expect(rows.rows[0].n).toBe(2);
   });
 
-  it('refuses during the outage the replay of a request Redis accepted before it (SEC_1000053), recording nothing', async () => {
+  it('refuses during the outage the replay of a request Redis accepted before it (503 REQ_1000006: sign again), recording nothing', async () => {
     const timestamp = Date.now();
     expectCatalogError(await client.status('tx-before-outage', { timestamp }), 404, 'CONS_1000010');
 
     await outage();
     const before = await replayRecords();
     const replay = await client.status('tx-before-outage', { timestamp });
-    expectCatalogError(replay, 401, 'SEC_1000053');
-    expect(replay.body.desc).toEqual({
-      en: 'This signed request cannot be proven fresh right now; sign it again with the current time.',
-      ar: 'لا يمكن التحقق من حداثة هذا الطلب الموقع حالياً؛ وقّعه مجدداً بالوقت الحالي.',
-    });
+    expectCatalogError(replay, 503, 'REQ_1000006');
+    expect(replay.body.desc).toEqual({ en: 'The service is temporarily unavailable; retry shortly.', ar: 'الخدمة غير متاحة مؤقتاً؛ أعد المحاولة بعد قليل.' });
+    expect(replay.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await replayRecords()).toBe(before);
     // Signed again with the current time, it goes through.
     expectCatalogError(await client.status('tx-before-outage'), 404, 'CONS_1000010');

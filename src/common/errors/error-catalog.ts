@@ -225,13 +225,6 @@ export const ERROR_CATALOG = {
     note: 'Send and validate, once the SP spent IDENTIFIER_PROBE_BUDGET answers 0001 / CONS_1000003 in the window (enumeration).',
   },
 
-  SEC_1000053: {
-    status: 401,
-    en: 'This signed request cannot be proven fresh right now; sign it again with the current time.',
-    ar: 'لا يمكن التحقق من حداثة هذا الطلب الموقع حالياً؛ وقّعه مجدداً بالوقت الحالي.',
-    note: 'While the replay store (Redis) is away, a request timestamped before the outage began may already have been accepted: re-sign and resend.',
-  },
-
   // ---- Transport ----
   REQ_1000001: {
     status: 400,
