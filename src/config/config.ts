@@ -213,6 +213,10 @@ export function loadConfig(env: Env = process.env) {
     opsSessionTtlSeconds: int(env, 'OPS_SESSION_TTL_SECONDS', 8 * 3600, 60, 7 * 86400),
     /** Signs the console's cookies; derived from IDENTIFIER_HASH_KEY when unset. */
     opsCookieSecret: optional(env, 'OPS_COOKIE_SECRET'),
+    /** How often the 5-minute rollups behind the console's charts are brought up to date. */
+    opsRollupIntervalMs: int(env, 'OPS_ROLLUP_INTERVAL_MS', 30_000, 100, 3_600_000),
+    /** Rows younger than this wait for the next run, so a row committed late is never skipped by the watermark. */
+    opsRollupSettleSeconds: int(env, 'OPS_ROLLUP_SETTLE_SECONDS', 30, 0, 3600),
   };
   for (const name of ['REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const) {
     const list = optional(env, name);

@@ -1,18 +1,20 @@
-import { Global, Module } from '@nestjs/common';
-import { ObservabilityModule } from '../observability/observability.module';
-import { UserDirectory } from '../users/user-directory.service';
-import { ConsentController } from './consent.controller';
+import { Module } from '@nestjs/common';
+import { DatabaseModule } from '../database/database.module';
+import { SecurityModule } from '../security/security.module';
+import { ServiceProvidersModule } from '../service-providers/service-providers.module';
+import { UsersModule } from '../users/users.module';
+import { ConsentController, SpEventsController } from './consent.controller';
 import { ConsentTransitions } from './consent-transitions.service';
 import { ExpirySweeper } from './expiry-sweeper.service';
-import { OutboxSignal } from './outbox-signal';
+import { IdentifierProbeBudget, IdentifierProbes } from './identifier-probes';
 import { SendConsentService } from './send-consent.service';
+import { SpEventsService } from './sp-events.service';
 import { TransactionStatusService } from './transaction-status.service';
 
-@Global()
 @Module({
-  imports: [ObservabilityModule],
-  controllers: [ConsentController],
-  providers: [SendConsentService, TransactionStatusService, ConsentTransitions, ExpirySweeper, OutboxSignal, UserDirectory],
-  exports: [ConsentTransitions, OutboxSignal, UserDirectory, ExpirySweeper],
+  imports: [DatabaseModule, SecurityModule, ServiceProvidersModule, UsersModule],
+  controllers: [ConsentController, SpEventsController],
+  providers: [IdentifierProbes, IdentifierProbeBudget, SendConsentService, SpEventsService, TransactionStatusService, ConsentTransitions, ExpirySweeper],
+  exports: [ConsentTransitions, ExpirySweeper, IdentifierProbes],
 })
 export class ConsentModule {}

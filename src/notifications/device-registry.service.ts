@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { isAllowedPushEndpoint } from '../security/egress-policy';
-import { DEVICE_PLATFORMS, DevicePlatform } from './device.entity';
+import { DEVICE_PLATFORMS, DevicePlatform } from './device-platforms';
 
 export const DEVICE_LOCALES = ['en', 'ar'] as const;
 export type DeviceLocale = (typeof DEVICE_LOCALES)[number];

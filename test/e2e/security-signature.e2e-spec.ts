@@ -7,7 +7,7 @@ const STATUS = '/api/v1/consent/transaction/status';
 const SEED_401 = { code: '401', desc: { ar: 'UNAUTHORIZED', en: 'UNAUTHORIZED' } };
 
 /**
- * Every attack on the signed SP API (DESIGN.md "Request signature") is refused with its
+ * Every attack on the signed SP API (docs/security.md, "Request signatures") is refused with its
  * documented code, and a refused request writes nothing.
  */
 async function writtenRows(gw: Gateway): Promise<{ transactions: number; documents: number }> {
@@ -168,14 +168,14 @@ describe('SP request signatures (X-Timestamp, X-UAEPASS-Signature)', () => {
       );
     });
 
-    it('answers SEC_1000001 when the id_token in Authorization belongs to another SP', async () => {
+    it('answers SEC_1000041 when the id_token in Authorization belongs to another SP', async () => {
       const other = await new SpClient(gw, spB).tokenPair();
-      await refusedWithoutWrites(401, 'SEC_1000001', () => a.send(sendBody(spA, user), { headers: { authorization: `Bearer ${other.id_token}` } }));
+      await refusedWithoutWrites(401, 'SEC_1000041', () => a.send(sendBody(spA, user), { headers: { authorization: `Bearer ${other.id_token}` } }));
     });
 
-    it('answers SEC_1000001 when an id_token is presented as the access token', async () => {
+    it('answers SEC_1000040 when an id_token is presented as the access token', async () => {
       const { id_token } = await a.tokenPair();
-      await refusedWithoutWrites(401, 'SEC_1000001', () => a.send(sendBody(spA, user), { headers: { 'x-up-accesstoken': id_token } }));
+      await refusedWithoutWrites(401, 'SEC_1000040', () => a.send(sendBody(spA, user), { headers: { 'x-up-accesstoken': id_token } }));
     });
 
     it('accepts Authorization: Bearer <access_token> alone', async () => {
