@@ -1,6 +1,7 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseInterceptors } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CallingSp } from '../security/authenticated.decorator';
+import { IdentifierProbeBudget } from './identifier-probes';
 import type { SpProfile } from '../service-providers/sp-directory.service';
 import { SendConsentDto, SendConsentResponseDto, TransactionRefDto, TransactionStatusResponseDto } from './dto/send-consent.dto';
 import { SpEventsPageDto, SpEventsQueryDto } from './dto/sp-events.dto';
@@ -22,6 +23,7 @@ export class ConsentController {
   @Post('send')
   @ApiOperation({ summary: 'Send a consent request to a user (UAE PASS Send Consent Request)' })
   @ApiCreatedResponse({ type: SendConsentResponseDto })
+  @UseInterceptors(IdentifierProbeBudget)
   send(@CallingSp() sp: SpProfile, @Body() dto: SendConsentDto) {
     return this.sendService.send(sp, dto);
   }
@@ -29,6 +31,7 @@ export class ConsentController {
   @Post('validate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Run every check of send and answer what send would, writing nothing' })
+  @UseInterceptors(IdentifierProbeBudget)
   @ApiOkResponse({ type: ValidateConsentResponseDto })
   validate(@CallingSp() sp: SpProfile, @Body() dto: SendConsentDto) {
     return this.sendService.validate(sp, dto);

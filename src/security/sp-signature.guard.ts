@@ -83,13 +83,17 @@ export class SpSignatureGuard implements CanActivate {
       await this.limiter.consume(caller, this.config.rateLimitPerMinute, { key: `replay:${seen}`, ttlMs: 2 * windowMs });
     } catch (err) {
       if (!isDependencyDown(err)) throw err;
-      // Redis is away: replay protection moves to Postgres; the rate limit waits for Redis.
+      // Redis is away: replay protection moves to Postgres; the rate limit waits for Redis. What
+      // Redis may have accepted before (older than the outage) cannot be checked: refused.
+      this.replays.assertFreshDuringOutage(Number(timestamp));
       await this.replays.recordOnce(caller, seen, 2 * windowMs);
       req.sp = sp;
       return true;
     }
-    // After an outage, a request accepted through Postgres must not be replayable through Redis.
-    if (await this.replays.isActive()) await this.replays.recordOnce(caller, seen, 2 * windowMs);
+    // After an outage, a request accepted through Postgres must not be replayable through Redis;
+    // a future-dated one must stay refusable during a coming outage.
+    if (this.replays.mustAlsoRecord(Number(timestamp))) await this.replays.recordOnce(caller, seen, 2 * windowMs, true);
+    else if (await this.replays.isActive()) await this.replays.recordOnce(caller, seen, 2 * windowMs);
     req.sp = sp;
     return true;
   }

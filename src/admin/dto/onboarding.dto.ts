@@ -8,6 +8,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -64,6 +65,8 @@ export class CreateUserDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(10)
+  // Without it a nested list ([[]]) passes ValidateNested and reaches the service as a TypeError.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => IdentityDocumentDto)
   documents: IdentityDocumentDto[];

@@ -242,6 +242,13 @@ export const ERROR_CATALOG = {
     note: 'A timestamp outside the window that would be inside it once multiplied by 1000.',
   },
 
+  SEC_1000052: {
+    status: 429,
+    en: 'Too many requests for identifiers without a verified profile; retry after {retryAfter} seconds.',
+    ar: 'عدد كبير جداً من الطلبات لمعرّفات ليس لها ملف موثق؛ أعد المحاولة بعد {retryAfter} ثانية.',
+    note: 'Send and validate, once the SP spent IDENTIFIER_PROBE_BUDGET answers 0001 / CONS_1000003 in the window (enumeration).',
+  },
+
   // ---- Transport ----
   REQ_1000001: {
     status: 400,
