@@ -5,7 +5,6 @@ import { ApiError } from '../common/errors/api-error';
 import type { ConsentStatus } from './consent-state-machine';
 import { ConsentTransitions } from './consent-transitions.service';
 import { ConsentDecision, decideDocuments } from './document-decisions';
-import { OutboxSignal } from './outbox-signal';
 import { isUuid, ReceiptService } from './receipt.service';
 
 export interface DecisionResult {
@@ -26,7 +25,6 @@ export class DecisionService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly transitions: ConsentTransitions,
     private readonly receipts: ReceiptService,
-    private readonly outbox: OutboxSignal,
   ) {}
 
   async decide(userId: string, transactionId: string, decision: ConsentDecision): Promise<DecisionResult> {
@@ -61,8 +59,6 @@ export class DecisionService {
         receipt,
       };
     });
-    // The callback's outbox row is committed: let the relay move it now rather than at the next poll.
-    this.outbox.kick();
     return result;
   }
 
@@ -73,7 +69,6 @@ export class DecisionService {
       await this.transitions.transition(transactionId, 'REVOKED', `user:${userId}`, { manager });
       return { uaePassTransactionID: transactionId, spTransactionID: tx.sp_transaction_id, status: 'REVOKED' as const };
     });
-    this.outbox.kick();
     return result;
   }
 

@@ -8,10 +8,11 @@ import { ApiError } from '../common/errors/api-error';
 import type { KeyMaterial } from '../common/key-material';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
 import { profileMatchSql, profileRefusal, UserDirectory } from '../users/user-directory.service';
+import { IdentifierProbes } from './identifier-probes';
 import { ConsentStatus, EFFECTIVE_STATUS_SQL, isPending } from './consent-state-machine';
 import { SendConsentDto, SendConsentResponseDto } from './dto/send-consent.dto';
 import { normalizeIdentifier } from './identifier-rules';
-import { OutboxSignal } from './outbox-signal';
+import { OutboxSignal } from '../outbox/outbox-signal';
 
 /** A request that passed every check that needs no database; the profile is checked by the write itself. */
 interface PreparedConsent {
@@ -39,7 +40,14 @@ export class SendConsentService {
     private readonly users: UserDirectory,
     private readonly outbox: OutboxSignal,
     @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
+    private readonly probes: IdentifierProbes,
   ) {}
+
+  /** 0001 and CONS_1000003 tell the SP whether an identifier is registered: counted per SP, so probing shows (alert rule). */
+  private countedProbe(caller: SpProfile, refusal: ApiError): ApiError {
+    this.probes.record(caller.clientId, refusal.body.code);
+    return refusal;
+  }
 
   async send(caller: SpProfile, dto: SendConsentDto): Promise<SendConsentResponseDto> {
     const prepared = await this.check(caller, dto);
@@ -113,7 +121,7 @@ export class SendConsentService {
     );
     const written = rows[0];
     const refusal = profileRefusal(written.user_id ? { userId: written.user_id, verified: written.verified!, hasDocType: written.has_type! } : null);
-    if (refusal) throw refusal;
+    if (refusal) throw this.countedProbe(caller, refusal);
     if (!written.id) await this.throwExisting(caller.clientId, dto.spTransactionID);
     this.outbox.kick();
     return { uaePassTransactionID: id, transactionStatus: 'TRIGGERED', spTransactionID: dto.spTransactionID };
@@ -123,7 +131,7 @@ export class SendConsentService {
   async validate(caller: SpProfile, dto: SendConsentDto) {
     const prepared = await this.check(caller, dto);
     const refusal = profileRefusal(await this.users.findByHash(dto.idDocType, prepared.identifierHash));
-    if (refusal) throw refusal;
+    if (refusal) throw this.countedProbe(caller, refusal);
     await this.throwExisting(caller.clientId, dto.spTransactionID, true);
     return { valid: true, uaePassTransactionID: null, transactionStatus: 'TRIGGERED' as const, spTransactionID: dto.spTransactionID };
   }

@@ -18,6 +18,8 @@ export interface SpProfile {
   consentTtlSeconds: number;
   /** Active signing secrets, newest first (two during rotation). */
   signingSecrets: string[];
+  /** `whsec_…`: when set, callbacks are also signed the Standard Webhooks way. */
+  webhookSecret: string | null;
 }
 
 const CACHE_TTL_MS = 30_000;
@@ -82,9 +84,10 @@ export class SpDirectory implements OnModuleInit, OnModuleDestroy {
       callback_url: string | null;
       callback_api_key_enc: string | null;
       consent_ttl_seconds: number | null;
+      webhook_secret_enc: string | null;
       secrets: string[] | null;
     }[] = await this.db.query(
-      `SELECT sp.client_id, sp.name, sp.name_ar, sp.disabled, sp.callback_url, sp.callback_api_key_enc, sp.consent_ttl_seconds,
+      `SELECT sp.client_id, sp.name, sp.name_ar, sp.disabled, sp.callback_url, sp.callback_api_key_enc, sp.consent_ttl_seconds, sp.webhook_secret_enc,
               (SELECT array_agg(s.secret_enc ORDER BY s.created_at DESC) FROM sp_signing_secrets s
                 WHERE s.sp_id = sp.client_id AND s.revoked_at IS NULL) AS secrets
          FROM service_providers sp WHERE sp.client_id = $1`,
@@ -102,6 +105,7 @@ export class SpDirectory implements OnModuleInit, OnModuleDestroy {
       callbackApiKey: row.callback_api_key_enc ? box.decrypt(row.callback_api_key_enc) : null,
       consentTtlSeconds: row.consent_ttl_seconds ?? this.config.consentTtlSeconds,
       signingSecrets: (row.secrets ?? []).map((s) => box.decrypt(s)),
+      webhookSecret: row.webhook_secret_enc ? box.decrypt(row.webhook_secret_enc) : null,
     };
   }
 }

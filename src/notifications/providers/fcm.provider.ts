@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { importPKCS8, SignJWT } from 'jose';
 import { readFileSync } from 'node:fs';
 import { APP_CONFIG, AppConfig } from '../../config/config';
+import { pooledFetch } from '../../common/http-pool';
 import type { RegisteredDevice } from '../device-registry.service';
 import { byStatus, networkFailure, PROVIDER_TIMEOUT_MS, PushMessage, PushOutcome, PushProvider } from './push-provider';
 
@@ -30,7 +31,7 @@ export class FcmProvider implements PushProvider {
     const account = this.serviceAccount();
     if (!account) return { outcome: 'rejected', detail: 'FCM is not configured (FCM_SERVICE_ACCOUNT_FILE)' };
     try {
-      const res = await fetch(`${this.config.fcmBaseUrl}/v1/projects/${encodeURIComponent(account.project_id)}/messages:send`, {
+      const res = await pooledFetch(`${this.config.fcmBaseUrl}/v1/projects/${encodeURIComponent(account.project_id)}/messages:send`, {
         method: 'POST',
         headers: { authorization: `Bearer ${await this.accessToken(account)}`, 'content-type': 'application/json' },
         body: JSON.stringify({
