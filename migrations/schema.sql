@@ -214,7 +214,9 @@ CREATE TABLE public.consent_events (
     to_status text NOT NULL,
     actor text NOT NULL,
     at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
-    detail jsonb
+    detail jsonb,
+    event_id uuid DEFAULT public.consent_uuid_v7(),
+    sequence integer DEFAULT 1 NOT NULL
 )
 PARTITION BY RANGE (transaction_id);
 
@@ -234,7 +236,9 @@ CREATE TABLE public.consent_events_default (
     to_status text NOT NULL,
     actor text NOT NULL,
     at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
-    detail jsonb
+    detail jsonb,
+    event_id uuid DEFAULT public.consent_uuid_v7(),
+    sequence integer DEFAULT 1 NOT NULL
 );
 
 CREATE TABLE public.consent_idempotency (
@@ -264,6 +268,7 @@ CREATE TABLE public.consent_transactions (
     decided_at timestamp with time zone,
     receipt text,
     anonymised_at timestamp with time zone,
+    event_seq integer DEFAULT 1 NOT NULL,
     CONSTRAINT consent_transactions_request_type_check CHECK ((request_type = ANY (ARRAY['spToSp'::text, 'peerToPeer'::text]))),
     CONSTRAINT consent_transactions_status_check CHECK ((status = ANY (ARRAY['TRIGGERED'::text, 'ACCEPTED'::text, 'REJECTED'::text, 'INIT_FAILED'::text, 'EXPIRED'::text, 'CANCELLED'::text, 'REVOKED'::text])))
 )
@@ -290,6 +295,7 @@ CREATE TABLE public.consent_transactions_default (
     decided_at timestamp with time zone,
     receipt text,
     anonymised_at timestamp with time zone,
+    event_seq integer DEFAULT 1 NOT NULL,
     CONSTRAINT consent_transactions_request_type_check CHECK ((request_type = ANY (ARRAY['spToSp'::text, 'peerToPeer'::text]))),
     CONSTRAINT consent_transactions_status_check CHECK ((status = ANY (ARRAY['TRIGGERED'::text, 'ACCEPTED'::text, 'REJECTED'::text, 'INIT_FAILED'::text, 'EXPIRED'::text, 'CANCELLED'::text, 'REVOKED'::text])))
 );
@@ -342,6 +348,27 @@ CREATE SEQUENCE public.notification_attempts_id_seq
 
 ALTER SEQUENCE public.notification_attempts_id_seq OWNED BY public.notification_attempts.id;
 
+CREATE TABLE public.ops_rollup_5m (
+    bucket timestamp with time zone NOT NULL,
+    sp_id text NOT NULL,
+    triggered integer DEFAULT 0 NOT NULL,
+    accepted integer DEFAULT 0 NOT NULL,
+    rejected integer DEFAULT 0 NOT NULL,
+    expired integer DEFAULT 0 NOT NULL,
+    init_failed integer DEFAULT 0 NOT NULL,
+    cancelled integer DEFAULT 0 NOT NULL,
+    callbacks_delivered integer DEFAULT 0 NOT NULL,
+    callbacks_failed integer DEFAULT 0 NOT NULL,
+    push_delivered integer DEFAULT 0 NOT NULL,
+    push_latency_hist integer[] DEFAULT '{}'::integer[] NOT NULL,
+    outbox_oldest_seconds real DEFAULT 0 NOT NULL
+);
+
+CREATE TABLE public.ops_rollup_watermarks (
+    source text NOT NULL,
+    last_id bigint NOT NULL
+);
+
 CREATE TABLE public.outbox (
     id bigint NOT NULL,
     topic text NOT NULL,
@@ -349,6 +376,11 @@ CREATE TABLE public.outbox (
     payload jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     dispatched_at timestamp with time zone,
+    event_id uuid DEFAULT public.consent_uuid_v7() NOT NULL,
+    sp_id text,
+    settled_at timestamp with time zone,
+    outcome text,
+    CONSTRAINT outbox_outcome_check CHECK ((outcome = ANY (ARRAY['delivered'::text, 'failed'::text, 'skipped'::text]))),
     CONSTRAINT outbox_topic_check CHECK ((topic = ANY (ARRAY['push'::text, 'callback'::text])))
 );
 
@@ -378,6 +410,7 @@ CREATE TABLE public.service_providers (
     disabled boolean DEFAULT false NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    webhook_secret_enc text,
     CONSTRAINT service_providers_consent_ttl_seconds_check CHECK (((consent_ttl_seconds IS NULL) OR (consent_ttl_seconds > 0)))
 );
 
@@ -475,6 +508,15 @@ ALTER TABLE ONLY public.devices
 ALTER TABLE ONLY public.notification_attempts
     ADD CONSTRAINT notification_attempts_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.ops_rollup_5m
+    ADD CONSTRAINT ops_rollup_5m_pkey PRIMARY KEY (sp_id, bucket);
+
+ALTER TABLE ONLY public.ops_rollup_watermarks
+    ADD CONSTRAINT ops_rollup_watermarks_pkey PRIMARY KEY (source);
+
+ALTER TABLE ONLY public.outbox
+    ADD CONSTRAINT outbox_event_id UNIQUE (event_id);
+
 ALTER TABLE ONLY public.outbox
     ADD CONSTRAINT outbox_pkey PRIMARY KEY (id);
 
@@ -505,6 +547,10 @@ CREATE INDEX access_log_subject ON public.access_log USING btree (subject_type, 
 
 CREATE INDEX callback_attempts_transaction ON public.callback_attempts USING btree (transaction_id, id);
 
+CREATE INDEX consent_events_id ON ONLY public.consent_events USING btree (id);
+
+CREATE INDEX consent_events_default_id_idx ON public.consent_events_default USING btree (id);
+
 CREATE INDEX consent_idempotency_transaction ON public.consent_idempotency USING btree (transaction_id);
 
 CREATE INDEX consent_transactions_created ON ONLY public.consent_transactions USING btree (created_at DESC, id DESC);
@@ -533,7 +579,11 @@ CREATE INDEX consent_transactions_default_user_id_created_at_idx ON public.conse
 
 CREATE INDEX notification_attempts_transaction ON public.notification_attempts USING btree (transaction_id, id);
 
+CREATE INDEX ops_rollup_5m_bucket ON public.ops_rollup_5m USING btree (bucket);
+
 CREATE INDEX outbox_pending ON public.outbox USING btree (id) WHERE (dispatched_at IS NULL);
+
+CREATE INDEX outbox_sp_events ON public.outbox USING btree (sp_id, event_id) WHERE (topic = 'callback'::text);
 
 CREATE INDEX outbox_transaction ON public.outbox USING btree (transaction_id);
 
@@ -544,6 +594,8 @@ CREATE INDEX sp_signing_secrets_active ON public.sp_signing_secrets USING btree 
 CREATE INDEX user_documents_user ON public.user_documents USING btree (user_id);
 
 ALTER INDEX public.consent_documents_pkey ATTACH PARTITION public.consent_documents_default_pkey;
+
+ALTER INDEX public.consent_events_id ATTACH PARTITION public.consent_events_default_id_idx;
 
 ALTER INDEX public.consent_events_pkey ATTACH PARTITION public.consent_events_default_pkey;
 
