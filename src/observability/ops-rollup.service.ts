@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { RUNS_WORKERS } from '../common/core.module';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { latencyQuantile } from './latency-histogram';
 import { ALL_SPS, OpsRollupRepository, RollupRow } from './ops-rollup.repository';
@@ -45,10 +46,11 @@ export class OpsRollupService implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     private readonly rollups: OpsRollupRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(RUNS_WORKERS) private readonly runsWorkers: boolean,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.config.workersInProcess) return;
+    if (!this.runsWorkers) return;
     const tick = () => {
       if (!this.running)
         this.running = this.run()
