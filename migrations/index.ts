@@ -2,6 +2,13 @@ import { InitialSchema1764000000000 } from './1764000000000-InitialSchema';
 import { PrivacyAudit1764100000000 } from './1764100000000-PrivacyAudit';
 import { PartitionConsentTables1764300000000 } from './1764300000000-PartitionConsentTables';
 import { ReplayFallback1764400000000 } from './1764400000000-ReplayFallback';
+import { ConsentTermsAndStandingConsents1764800000000 } from './1764800000000-ConsentTermsAndStandingConsents';
 
 /** Every migration, in order. A new migration file is added here too. */
-export const MIGRATIONS = [InitialSchema1764000000000, PrivacyAudit1764100000000, PartitionConsentTables1764300000000, ReplayFallback1764400000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  PrivacyAudit1764100000000,
+  PartitionConsentTables1764300000000,
+  ReplayFallback1764400000000,
+  ConsentTermsAndStandingConsents1764800000000,
+];

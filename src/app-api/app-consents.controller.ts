@@ -3,6 +3,7 @@ import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DECISION_MEDIA_TYPE } from '../common/media-types';
 import { DecisionService } from '../consent/decision.service';
 import { ReceiptService } from '../consent/receipt.service';
+import { StandingConsentService } from '../consent/standing-consent.service';
 import { DeviceRegistry } from '../notifications/device-registry.service';
 import { Authenticated, Caller } from '../security/authenticated.decorator';
 import type { Principal } from '../security/token.service';
@@ -60,6 +61,27 @@ export class AppConsentsController {
   @ApiOperation({ summary: 'The signed receipt (compact JWS) of an accepted consent' })
   receipt(@Caller() user: Principal, @Param('id') id: string) {
     return this.receipts.forUser(user.subject, id);
+  }
+}
+
+/** The user's standing consents (issue 21): who may rely on them, for which documents, until when; revoke any. */
+@ApiTags('App (user)')
+@Controller('app/v1/standing-consents')
+@Authenticated('user')
+export class AppStandingConsentsController {
+  constructor(private readonly standing: StandingConsentService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List my standing consents (ACTIVE, EXPIRED or REVOKED), newest first' })
+  list(@Caller() user: Principal) {
+    return this.standing.list(user.subject);
+  }
+
+  @Post(':id/revoke')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke a standing consent: no more reuse; the SP is called back with REVOKED for it and every request answered from it' })
+  revoke(@Caller() user: Principal, @Param('id') id: string) {
+    return this.standing.revoke(user.subject, id);
   }
 }
 

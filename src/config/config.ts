@@ -125,6 +125,8 @@ export function loadConfig(env: Env = process.env) {
     /** Token requests per client id per minute (scrypt is CPU-heavy, so guessing is throttled too). */
     tokenRateLimitPerMinute: int(env, 'TOKEN_RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
     consentTtlSeconds: int(env, 'CONSENT_TTL_SECONDS', 600, 10, 30 * 86400),
+    /** How long a standing consent (a send's validUntil) may last at most, for SPs without their own standingConsentMaxDays. */
+    standingConsentMaxDays: int(env, 'STANDING_CONSENT_MAX_DAYS', 365, 1, 3650),
     expirySweepIntervalMs: int(env, 'EXPIRY_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
     outboxPollIntervalMs: int(env, 'OUTBOX_POLL_INTERVAL_MS', 500, 10, 60_000),
     /** /health/ready answers 503 when a queue's oldest waiting job is older than this (0: no queue check). */

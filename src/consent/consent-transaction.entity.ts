@@ -25,6 +25,25 @@ export class ConsentTransaction {
   @Column({ name: 'decided_at', type: 'timestamptz', nullable: true }) decidedAt: Date | null;
   /** Compact JWS receipt of an accepted consent. */
   @Column({ type: 'text', nullable: true }) receipt: string | null;
+  /** Issue 21: statement, statementAr, termsUrl and validUntil as sent (see consent-terms.ts). */
+  @Column({ name: 'consent_terms', type: 'jsonb', nullable: true }) consentTerms: Record<string, string> | null;
+  /** The standing consent this request was answered from, without asking. */
+  @Column({ name: 'standing_consent_id', type: 'uuid', nullable: true }) standingConsentId: string | null;
+}
+
+/** An accepted request that asked to stand (issue 21); its id is that transaction's id. */
+@Entity('standing_consents')
+export class StandingConsent {
+  @PrimaryColumn('uuid') id: string;
+  @Column({ name: 'sp_id' }) spId: string;
+  @Column({ name: 'user_id', type: 'uuid' }) userId: string;
+  @Column({ name: 'request_type' }) requestType: 'spToSp' | 'peerToPeer';
+  /** `sp:<requestedById>`, or `person:<keyed hash of the requestor's idType:identifier>`. */
+  @Column() recipient: string;
+  @Column({ name: 'document_types', type: 'text', array: true }) documentTypes: string[];
+  @Column({ name: 'valid_until', type: 'timestamptz' }) validUntil: Date;
+  @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true }) revokedAt: Date | null;
 }
 
 export interface DocumentMetadata {

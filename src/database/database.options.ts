@@ -1,7 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import type { AppConfig } from '../config/config';
-import { ConsentDocument, ConsentEvent, ConsentTransaction } from '../consent/consent-transaction.entity';
+import { ConsentDocument, ConsentEvent, ConsentTransaction, StandingConsent } from '../consent/consent-transaction.entity';
 import { Device } from '../notifications/device.entity';
 import { CallbackAttempt, NotificationAttempt, OutboxMessage } from '../notifications/outbox.entity';
 import { AdminClient, TokenSigningKey } from '../security/security.entities';
@@ -19,6 +19,7 @@ export const ENTITIES = [
   ConsentTransaction,
   ConsentDocument,
   ConsentEvent,
+  StandingConsent,
   OutboxMessage,
   NotificationAttempt,
   CallbackAttempt,

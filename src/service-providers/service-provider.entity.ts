@@ -11,6 +11,7 @@ export class ServiceProvider {
   /** Encrypted with the data key (SecretBox); sent back to the SP as X-API-Key on callbacks. */
   @Column({ name: 'callback_api_key_enc', type: 'text', nullable: true }) callbackApiKeyEnc: string | null;
   @Column({ name: 'consent_ttl_seconds', type: 'int', nullable: true }) consentTtlSeconds: number | null;
+  @Column({ name: 'standing_consent_max_days', type: 'int', nullable: true }) standingConsentMaxDays: number | null;
   @Column() disabled: boolean;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
