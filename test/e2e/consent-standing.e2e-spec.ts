@@ -21,6 +21,7 @@ import { consentRowCounts } from '../support/consent-rows';
 import { CallbackReceiver } from '../support/fakes/callback-receiver';
 import { FakeFcm } from '../support/fakes/fake-fcm';
 import { Gateway } from '../support/gateway';
+import { RetentionService } from '../../src/privacy/retention.service';
 
 const API_KEY = 'standing-test-callback-key';
 const DAY = 86_400_000;
@@ -290,6 +291,42 @@ describe('consent statement, terms and standing consent (issue 21)', () => {
       expectCatalogError(await appCall(gw, strangerToken, 'POST', `/app/v1/standing-consents/${id}/revoke`), 404, 'CONS_1000026');
       expectCatalogError(await appCall(gw, strangerToken, 'POST', `/app/v1/standing-consents/not-a-uuid/revoke`), 404, 'CONS_1000026');
       expect((await appCall(gw, strangerToken, 'GET', '/app/v1/standing-consents')).body.items).toEqual([]);
+    });
+  });
+
+  describe('privacy: export and retention', () => {
+    it("puts the user's standing consents, and each request's terms, in their export", async () => {
+      const someone = await createUser(gw);
+      const theirToken = await userToken(gw, someone.id);
+      await registerFcm(theirToken);
+      const validUntil = inDays(15);
+      const { id } = await askAndAccept(body({ validUntil, consent: STATEMENT }, [EMIRATES_ID], someone), theirToken);
+      const reused = await client.send(body({}, [EMIRATES_ID], someone));
+      const exported = await appCall(gw, theirToken, 'GET', '/app/v1/me/export');
+      expect(exported.body.standingConsents).toEqual([
+        { id, spId: sp.clientId, requestType: 'spToSp', documentTypes: ['EMIRATES_ID'], validUntil, createdAt: expect.any(String), revokedAt: null },
+      ]);
+      const byId = (x: string) => exported.body.transactions.find((t: { uaePassTransactionID: string }) => t.uaePassTransactionID === x);
+      expect(byId(id).consentTerms).toEqual({ ...STATEMENT, validUntil });
+      expect(byId(reused.body.uaePassTransactionID)).toMatchObject({ status: 'ACCEPTED', standingConsentId: id, consentTerms: STATEMENT });
+    });
+
+    it('deletes standing consents that ended longer ago than the accepted retention period, and keeps live ones', async () => {
+      const someone = await createUser(gw);
+      const theirToken = await userToken(gw, someone.id);
+      await registerFcm(theirToken);
+      const ended = await askAndAccept(body({ validUntil: inDays(5) }, [EMIRATES_ID], someone), theirToken);
+      const live = await askAndAccept(body({ validUntil: inDays(5) }, [SALARY], someone), theirToken);
+      await appCall(gw, theirToken, 'POST', `/app/v1/standing-consents/${ended.id}/revoke`);
+      await gw.db.query(`UPDATE standing_consents SET revoked_at = now() - make_interval(days => $2) WHERE id = $1`, [
+        ended.id,
+        gw.config.retentionAcceptedDays + 1,
+      ]);
+      const preview = await adminCall(gw, 'GET', '/admin/v1/privacy/retention/preview');
+      expect(preview.body.standingConsentsDue).toBe(1);
+      await gw.app.get(RetentionService).sweep();
+      const { rows } = await gw.db.query(`SELECT id FROM standing_consents WHERE user_id = $1`, [someone.id]);
+      expect(rows.map((r) => r.id)).toEqual([live.id]);
     });
   });
 
