@@ -294,6 +294,17 @@ describe('consent statement, terms and standing consent (issue 21)', () => {
     });
   });
 
+  it('documents the new fields in the OpenAPI document', async () => {
+    const doc = (await http(`${gw.url}/docs-json`)).body;
+    const send = doc.components.schemas.SendConsentDto;
+    expect(Object.keys(send.properties)).toEqual(expect.arrayContaining(['consent', 'validUntil']));
+    expect(send.required).not.toContain('consent');
+    expect(send.required).not.toContain('validUntil');
+    expect(Object.keys(doc.components.schemas.ConsentStatementDto.properties)).toEqual(['statement', 'statementAr', 'termsUrl']);
+    expect(doc.paths['/app/v1/standing-consents']).toBeDefined();
+    expect(doc.paths['/app/v1/standing-consents/{id}/revoke']).toBeDefined();
+  });
+
   describe('privacy: export and retention', () => {
     it("puts the user's standing consents, and each request's terms, in their export", async () => {
       const someone = await createUser(gw);
