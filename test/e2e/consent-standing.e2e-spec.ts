@@ -277,6 +277,20 @@ describe('consent statement, terms and standing consent (issue 21)', () => {
       expectCatalogError(await appCall(gw, token, 'POST', `/app/v1/standing-consents/${id}/revoke`), 409, 'CONS_1000027');
     });
 
+    it('leaves nothing accepted behind when revocation races with sends relying on it', async () => {
+      const { id } = await askAndAccept(body({ validUntil: inDays(30) }, [EMIRATES_ID]));
+      const sends = Array.from({ length: 8 }, () => client.send(body({}, [EMIRATES_ID])));
+      const revoking = appCall(gw, token, 'POST', `/app/v1/standing-consents/${id}/revoke`);
+      const answers = await Promise.all(sends);
+      expect((await revoking).status).toBe(200);
+      for (const a of answers) expect(['ACCEPTED', 'TRIGGERED']).toContain(a.body.transactionStatus);
+      const { rows } = await gw.db.query(`SELECT status, count(*)::int AS n FROM consent_transactions WHERE standing_consent_id = $1 GROUP BY status`, [id]);
+      const reusedCount = answers.filter((a) => a.body.transactionStatus === 'ACCEPTED').length;
+      // Every request answered from it before the revocation is revoked with it; none after.
+      expect(rows).toEqual(reusedCount ? [{ status: 'REVOKED', n: reusedCount }] : []);
+      await expectAsked(body({}, [EMIRATES_ID]));
+    });
+
     it('also ends when its own transaction is revoked from the history', async () => {
       const { id } = await askAndAccept(body({ validUntil: inDays(60) }, [TENANCY]));
       expect((await appCall(gw, token, 'POST', `/app/v1/consents/${id}/revoke`)).status).toBe(200);
