@@ -6,6 +6,7 @@ import { ApiError } from '../common/errors/api-error';
 import type { KeyMaterial } from '../security/key-material';
 import type { SpProfile } from '../service-providers/sp-directory.service';
 import { UserDirectory } from '../users/user-directory.service';
+import type { IdDocType } from '../users/user-profile.entity';
 import { ConsentTransitions } from './consent-transitions.service';
 import type { ConsentTerms } from './consent-terms';
 import type { SendConsentDto, SendConsentResponseDto } from './dto/send-consent.dto';
@@ -287,7 +288,7 @@ export class StandingConsentService {
     identifier: string | null,
   ): string {
     if (requestType === 'spToSp') return `sp:${requestedById}`;
-    const normalized = idType && identifier ? normalizeIdentifier(idType as never, identifier) : null;
+    const normalized = idType && identifier ? normalizeIdentifier(idType as IdDocType, identifier) : null;
     return `person:${this.users.hashOf(`${idType}:${normalized ?? ''}`)}`;
   }
 
