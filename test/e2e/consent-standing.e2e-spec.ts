@@ -22,6 +22,7 @@ import { CallbackReceiver } from '../support/fakes/callback-receiver';
 import { FakeFcm } from '../support/fakes/fake-fcm';
 import { Gateway } from '../support/gateway';
 import { RetentionService } from '../../src/privacy/retention.service';
+import { checkConsistency } from '../../src/consent/consistency-checker';
 
 const API_KEY = 'standing-test-callback-key';
 const DAY = 86_400_000;
@@ -194,6 +195,10 @@ describe('consent statement, terms and standing consent (issue 21)', () => {
       expect(outbox.map((o) => o.topic)).toEqual(['callback']);
       expect(pushesFor(id)).toBe(0);
       expect(fcm.sends.length).toBe(pushesBefore);
+
+      // The consistency checker finds nothing wrong with a request that was never pushed.
+      const report = await checkConsistency(gw.db, { pendingOlderThanSeconds: 60 });
+      expect(report.problems.filter((p) => p.transactionId === id || p.transactionId === first.id)).toEqual([]);
 
       // A repeat of that spTransactionID is answered as any decided one.
       expectCatalogError(await client.send(again), 409, 'CONS_1000011');
