@@ -241,6 +241,16 @@ describe('consent statement, terms and standing consent (issue 21)', () => {
       await expectAsked(body({ validUntil: inDays(20) }, [EMIRATES_ID]));
     });
 
+    it('stands only for the documents the user accepted, not those they turned down', async () => {
+      const b = body({ validUntil: inDays(10) }, [EMIRATES_ID, SALARY]);
+      const sent = await client.send(b);
+      await eventually(async () => pushesFor(sent.body.uaePassTransactionID) > 0, 5000, 'the push');
+      const decided = await decide(gw, token, sent.body.uaePassTransactionID, { accept: true, documents: [{ type: 'SALARY_CERTIFICATE', accept: false }] });
+      expect(decided.body.status).toBe('ACCEPTED');
+      await expectAsked(body({}, [SALARY]));
+      expect((await client.send(body({}, [EMIRATES_ID]))).body.transactionStatus).toBe('ACCEPTED');
+    });
+
     it('asks again once the standing consent has expired', async () => {
       const b = body({ validUntil: inDays(1) }, [PASSPORT]);
       const { id } = await askAndAccept(b);
