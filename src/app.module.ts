@@ -17,6 +17,7 @@ import { HealthModule } from './health/health.module';
 import { loggerOptions } from './observability/logging';
 import { ObservabilityModule } from './observability/observability.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { OutboxModule } from './outbox/outbox.module';
 import { OpsConsoleModule } from './ops-console/ops-console.module';
 import { PrivacyModule } from './privacy/privacy.module';
 import { SecurityModule } from './security/security.module';
@@ -47,6 +48,7 @@ export class AppModule {
         }),
         DatabaseModule,
         SecurityModule,
+        OutboxModule.forRoot(config),
         ConsentModule,
         AdminModule,
         HealthModule,

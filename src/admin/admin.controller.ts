@@ -34,6 +34,22 @@ export class AdminOnboardingController {
     return this.onboarding.revokeSigningSecret(clientId, secretId);
   }
 
+  @Post('service-providers/:clientId/webhook-secret')
+  @ApiOperation({
+    summary: "Sign this SP's callbacks also the Standard Webhooks way (webhook-id, webhook-timestamp, webhook-signature); the whsec_ secret is shown once",
+  })
+  @ApiCreatedResponse({ schema: { properties: { webhookSecret: { type: 'string', example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' } } } })
+  setWebhookSecret(@Param('clientId') clientId: string) {
+    return this.onboarding.setWebhookSecret(clientId);
+  }
+
+  @Delete('service-providers/:clientId/webhook-secret')
+  @HttpCode(204)
+  @ApiOperation({ summary: "Stop signing this SP's callbacks the Standard Webhooks way" })
+  removeWebhookSecret(@Param('clientId') clientId: string) {
+    return this.onboarding.removeWebhookSecret(clientId);
+  }
+
   @Post('users')
   @ApiCreatedResponse({ schema: { properties: { id: { type: 'string', format: 'uuid' } } } })
   createUser(@Body() dto: CreateUserDto) {

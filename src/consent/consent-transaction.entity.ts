@@ -74,4 +74,8 @@ export class ConsentEvent {
   @Column() actor: string;
   @Column({ type: 'timestamptz' }) at: Date;
   @Column({ type: 'jsonb', nullable: true }) detail: Record<string, unknown> | null;
+  /** Unique forever (UUIDv7); the SP's callback and events feed carry it. NULL for events older than the DeliveryEvents migration. */
+  @Column({ name: 'event_id', type: 'uuid', nullable: true }) eventId: string | null;
+  /** 1 for the transaction's first event (TRIGGERED), then 2, 3, … */
+  @Column({ type: 'int' }) sequence: number;
 }

@@ -1,18 +1,15 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CallingSp } from '../security/authenticated.decorator';
 import type { SpProfile } from '../service-providers/sp-directory.service';
 import { SendConsentDto, SendConsentResponseDto, TransactionRefDto, TransactionStatusResponseDto } from './dto/send-consent.dto';
 import { SendConsentService } from './send-consent.service';
-import { JsonBodyGuard } from './json-body.guard';
 import { TransactionStatusService } from './transaction-status.service';
 
 /** The UAE PASS-compatible SP API. Every route needs a token and a request signature. */
 @ApiTags('Consent (SP API)')
 @Controller('api/v1/consent/transaction')
 @Authenticated('sp')
-// Listed last so it runs first: a non-JSON body is a media-type error, not a bad signature.
-@UseGuards(JsonBodyGuard)
 export class ConsentController {
   constructor(
     private readonly sendService: SendConsentService,

@@ -1,9 +1,9 @@
 import { Global, Module } from '@nestjs/common';
+import { ObservabilityModule } from '../observability/observability.module';
 import { UserDirectory } from '../users/user-directory.service';
 import { ConsentController } from './consent.controller';
 import { ConsentTransitions } from './consent-transitions.service';
 import { ExpirySweeper } from './expiry-sweeper.service';
-import { OutboxSignal } from './outbox-signal';
 import { ReceiptService } from './receipt.service';
 import { StandingConsentService } from './standing-consent.service';
 import { SendConsentService } from './send-consent.service';
@@ -11,17 +11,9 @@ import { TransactionStatusService } from './transaction-status.service';
 
 @Global()
 @Module({
+  imports: [ObservabilityModule],
   controllers: [ConsentController],
-  providers: [
-    SendConsentService,
-    TransactionStatusService,
-    ConsentTransitions,
-    ExpirySweeper,
-    OutboxSignal,
-    UserDirectory,
-    ReceiptService,
-    StandingConsentService,
-  ],
-  exports: [ConsentTransitions, OutboxSignal, UserDirectory, ExpirySweeper, ReceiptService, StandingConsentService],
+  providers: [SendConsentService, TransactionStatusService, ConsentTransitions, ExpirySweeper, UserDirectory, ReceiptService, StandingConsentService],
+  exports: [ConsentTransitions, UserDirectory, ExpirySweeper, ReceiptService, StandingConsentService],
 })
 export class ConsentModule {}

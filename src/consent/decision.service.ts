@@ -4,7 +4,6 @@ import { DataSource } from 'typeorm';
 import { ApiError, fieldError } from '../common/errors/api-error';
 import type { ConsentStatus } from './consent-state-machine';
 import { ConsentTransitions } from './consent-transitions.service';
-import { OutboxSignal } from './outbox-signal';
 import { isUuid, ReceiptService } from './receipt.service';
 import { StandingConsentService } from './standing-consent.service';
 
@@ -34,7 +33,6 @@ export class DecisionService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly transitions: ConsentTransitions,
     private readonly receipts: ReceiptService,
-    private readonly outbox: OutboxSignal,
     private readonly standing: StandingConsentService,
   ) {}
 
@@ -76,8 +74,6 @@ export class DecisionService {
         receipt,
       };
     });
-    // The callback's outbox row is committed: let the relay move it now rather than at the next poll.
-    this.outbox.kick();
     return result;
   }
 
@@ -90,7 +86,6 @@ export class DecisionService {
       await this.standing.afterRevoke(manager, transactionId, userId);
       return { uaePassTransactionID: transactionId, spTransactionID: tx.sp_transaction_id, status: 'REVOKED' as const };
     });
-    this.outbox.kick();
     return result;
   }
 

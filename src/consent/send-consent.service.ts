@@ -5,6 +5,7 @@ import { KEY_MATERIAL } from '../common/core.module';
 import { runPrepared } from '../database/prepared';
 import { uuidV7 } from '../database/uuid-v7';
 import { ApiError } from '../common/errors/api-error';
+import { MetricsService } from '../observability/metrics.service';
 import type { KeyMaterial } from '../security/key-material';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
 import { profileMatchSql, profileRefusal, UserDirectory } from '../users/user-directory.service';
@@ -13,7 +14,7 @@ import { ConsentStatus, EFFECTIVE_STATUS_SQL, isPending } from './consent-state-
 import { checkConsentTerms, ConsentTerms } from './consent-terms';
 import { SendConsentDto, SendConsentResponseDto } from './dto/send-consent.dto';
 import { normalizeIdentifier } from './identifier-rules';
-import { OutboxSignal } from './outbox-signal';
+import { OutboxSignal } from '../outbox/outbox-signal';
 import { StandingConsentService } from './standing-consent.service';
 
 /** A request that passed every check that needs no database; the profile is checked by the write itself. */
@@ -41,7 +42,14 @@ export class SendConsentService {
     private readonly outbox: OutboxSignal,
     private readonly standing: StandingConsentService,
     @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
+    private readonly metrics: MetricsService,
   ) {}
+
+  /** 0001 and CONS_1000003 tell the SP whether an identifier is registered: counted per SP, so probing shows (alert rule). */
+  private countedProbe(caller: SpProfile, refusal: ApiError): ApiError {
+    if (refusal.body.code === '0001' || refusal.body.code === 'CONS_1000003') this.metrics.identifierProbeAnswers.inc({ sp_id: caller.clientId });
+    return refusal;
+  }
 
   async send(caller: SpProfile, dto: SendConsentDto): Promise<SendConsentResponseDto> {
     const prepared = await this.check(caller, dto);
@@ -119,7 +127,7 @@ export class SendConsentService {
     );
     const written = rows[0];
     const refusal = profileRefusal(written.user_id ? { userId: written.user_id, verified: written.verified!, hasDocType: written.has_type! } : null);
-    if (refusal) throw refusal;
+    if (refusal) throw this.countedProbe(caller, refusal);
     if (!written.id) await this.throwExisting(caller.clientId, dto.spTransactionID);
     this.outbox.kick();
     return { uaePassTransactionID: id, transactionStatus: 'TRIGGERED', spTransactionID: dto.spTransactionID };
@@ -129,7 +137,7 @@ export class SendConsentService {
   async validate(caller: SpProfile, dto: SendConsentDto) {
     const prepared = await this.check(caller, dto);
     const refusal = profileRefusal(await this.users.findByHash(dto.idDocType, prepared.identifierHash));
-    if (refusal) throw refusal;
+    if (refusal) throw this.countedProbe(caller, refusal);
     await this.throwExisting(caller.clientId, dto.spTransactionID, true);
     const transactionStatus = (await this.standing.wouldAnswer(caller, dto, prepared)) ? ('ACCEPTED' as const) : ('TRIGGERED' as const);
     return { valid: true, uaePassTransactionID: null, transactionStatus, spTransactionID: dto.spTransactionID };

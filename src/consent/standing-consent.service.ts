@@ -11,7 +11,6 @@ import { ConsentTransitions } from './consent-transitions.service';
 import type { ConsentTerms } from './consent-terms';
 import type { SendConsentDto, SendConsentResponseDto } from './dto/send-consent.dto';
 import { normalizeIdentifier } from './identifier-rules';
-import { OutboxSignal } from './outbox-signal';
 import { isUuid, ReceiptService } from './receipt.service';
 import { uuidV7 } from '../database/uuid-v7';
 
@@ -59,7 +58,6 @@ export class StandingConsentService {
     private readonly users: UserDirectory,
     private readonly transitions: ConsentTransitions,
     private readonly receipts: ReceiptService,
-    private readonly outbox: OutboxSignal,
     @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
   ) {}
 
@@ -148,7 +146,7 @@ export class StandingConsentService {
       await this.receipts.issue(m, id);
       return { uaePassTransactionID: id, transactionStatus: 'ACCEPTED' as const, spTransactionID: dto.spTransactionID };
     });
-    if (answered) this.outbox.kick();
+    // ConsentTransitions wakes the outbox relay once the callback's row is committed.
     return answered;
   }
 
@@ -254,7 +252,6 @@ export class StandingConsentService {
       await this.transitions.transition(id, 'REVOKED', `user:${userId}`, { manager: m, detail: { standingConsent: id } });
       return [id, ...(await this.afterRevoke(m, id, userId))];
     });
-    this.outbox.kick();
     return { id, status: 'REVOKED', revokedTransactions: revoked };
   }
 

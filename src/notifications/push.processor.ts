@@ -10,9 +10,11 @@ import { DeviceRegistry, DeviceRow, RegisteredDevice, toDevice } from './device-
 import { pushContent, PushSubject } from './push-content';
 import { PushProviders } from './providers/push-providers';
 import type { PushOutcome } from './providers/push-provider';
-import { PUSH_QUEUE, PushJobData, workerLockOptions } from './queues';
+import { eventIdOfJob, OutboxJobData } from '../outbox/outbox-jobs';
+import { PUSH_QUEUE, workerLockOptions } from './queues';
 
 interface TransactionRow {
+  transaction_id: string;
   status: string;
   user_id: string;
   purpose: string | null;
@@ -58,12 +60,14 @@ export class PushProcessor extends WorkerHost implements OnApplicationBootstrap 
     void this.worker.run().catch((err: Error) => this.logger.error(`push worker stopped: ${err.message}`));
   }
 
-  async process(job: Job<PushJobData>): Promise<PushJobResult> {
-    const { transactionId } = job.data;
+  async process(job: Job<OutboxJobData>): Promise<PushJobResult> {
+    const eventId = eventIdOfJob(job, 'push');
+    if (!eventId) return { delivered: 0, pending: 0, skipped: 'not a job the outbox relay made' };
     const attempt = job.attemptsMade + 1;
     const lastAttempt = attempt >= (job.opts.attempts ?? 1);
-    const tx = await this.loadJob(transactionId);
-    if (!tx) return { delivered: 0, pending: 0, skipped: 'transaction not found' };
+    const tx = await this.loadJob(eventId);
+    if (!tx) return { delivered: 0, pending: 0, skipped: 'no such push event' };
+    const transactionId = tx.transaction_id;
     // Cancelled, expired or already decided: nobody needs to be told any more.
     if (tx.status !== 'TRIGGERED') return { delivered: 0, pending: 0, skipped: `status ${tx.status}` };
 
@@ -124,22 +128,25 @@ export class PushProcessor extends WorkerHost implements OnApplicationBootstrap 
 
   /**
    * The transaction, its SP's names, the user's devices and the devices an earlier attempt (or
-   * a worker that died) already reached: one query, since every job needs all of it.
+   * a worker that died) already reached: one query, since every job needs all of it. The job
+   * names the committed push event (the outbox row); the transaction is the row's.
    */
-  private async loadJob(id: string): Promise<TransactionRow | undefined> {
+  private async loadJob(eventId: string): Promise<TransactionRow | undefined> {
     const rows = await runPrepared<TransactionRow>(
       this.db,
-      'push_job_load',
-      `SELECT t.status, t.user_id, t.purpose, t.purpose_ar,
+      'push_job_load_by_event',
+      `SELECT t.id AS transaction_id, t.status, t.user_id, t.purpose, t.purpose_ar,
               COALESCE(t.requestor_name, sp.name) AS requester_name,
               COALESCE(t.requestor_name_ar, t.requestor_name, sp.name_ar) AS requester_name_ar,
               COALESCE((SELECT json_agg(d ORDER BY d.created_at, d.id)
                           FROM (SELECT id, user_id, platform, push_token, locale, created_at FROM devices WHERE user_id = t.user_id) d), '[]') AS devices,
               ARRAY(SELECT DISTINCT a.device_id::text FROM notification_attempts a
                      WHERE a.transaction_id = t.id AND a.outcome = 'delivered' AND a.device_id IS NOT NULL) AS reached
-         FROM consent_transactions t JOIN service_providers sp ON sp.client_id = t.sp_id
-        WHERE t.id = $1`,
-      [id],
+         FROM outbox o
+         JOIN consent_transactions t ON t.id = o.transaction_id
+         JOIN service_providers sp ON sp.client_id = t.sp_id
+        WHERE o.event_id = $1 AND o.topic = 'push'`,
+      [eventId],
     );
     return rows[0];
   }

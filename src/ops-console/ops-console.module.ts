@@ -3,6 +3,7 @@ import { AdminModule } from '../admin/admin.module';
 import { OpsServiceProvidersService } from '../admin/ops-service-providers.service';
 import { OpsTransactionsService } from '../admin/ops-transactions.service';
 import type { AppConfig } from '../config/config';
+import { ObservabilityModule } from '../observability/observability.module';
 import { OpsAccessGuard } from './ops-access';
 import { OpsAuthController, OpsPagesController } from './ops-console.controller';
 import { OpsConsoleService } from './ops-console.service';
@@ -21,7 +22,7 @@ export class OpsConsoleModule {
     if (!config.opsOidcIssuer) return { module: OpsConsoleModule };
     return {
       module: OpsConsoleModule,
-      imports: [AdminModule],
+      imports: [AdminModule, ObservabilityModule],
       controllers: [OpsAuthController, OpsPagesController],
       // The ops API's services are stateless; the console gets its own instances of them.
       providers: [

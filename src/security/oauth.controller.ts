@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Ip, Post, Res } from '@nestjs/common';
 import { ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { OAuthService, TokenRequest } from './oauth.service';
@@ -27,9 +27,14 @@ export class OAuthController {
       },
     },
   })
-  async token(@Body() body: TokenRequest, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+  async token(
+    @Body() body: TokenRequest,
+    @Headers('authorization') authorization: string | undefined,
+    @Ip() source: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-    return this.oauth.token(body ?? {}, authorization);
+    return this.oauth.token(body ?? {}, authorization, source);
   }
 
   @Get('.well-known/jwks.json')

@@ -47,18 +47,14 @@ export class OAuthService implements OnApplicationBootstrap {
     this.logger.log(`admin client ${id} is ready`);
   }
 
-  async token(body: TokenRequest, authorization: string | undefined) {
+  /** `source` is the caller's address: failed guesses are throttled per (client id, source). */
+  async token(body: TokenRequest, authorization: string | undefined, source = 'unknown') {
     const { clientId, clientSecret } = this.clientCredentials(body, authorization);
     if (body.grant_type !== 'client_credentials') {
       throw new ApiError('OAUTH_1000002').asOAuth(typeof body.grant_type === 'string' ? 'unsupported_grant_type' : 'invalid_request');
     }
     if (clientId.length > 200 || clientSecret.length > 500) throw this.invalidClient();
-    // Counted before scrypt runs, so guessing a secret (or burning CPU) is throttled per client id.
-    // While Redis is away the throttle waits for it rather than locking every SP out of tokens.
-    await this.limiter.consume(`oauth:${clientId}`, this.config.tokenRateLimitPerMinute).catch((err: unknown) => {
-      if (!isDependencyDown(err)) throw err;
-    });
-    const kind = await this.authenticate(clientId, clientSecret);
+    const kind = await this.authenticateThrottled(clientId, clientSecret, source);
     const allowed: readonly string[] = ALLOWED_SCOPES[kind];
     let scopes = [...allowed];
     if (body.scope !== undefined) {
@@ -90,6 +86,26 @@ export class OAuthService implements OnApplicationBootstrap {
       return { clientId: body.client_id, clientSecret: body.client_secret };
     }
     throw this.invalidClient();
+  }
+
+  /**
+   * Only failures count, per (client id, source) and per source: client ids are not secret, so
+   * counting every attempt per id let anyone lock an SP out. The failure is reserved before scrypt
+   * runs and refunded on success, so an attacker's scrypt work is bounded by the source's budget
+   * even when the guesses arrive at once. While Redis is away the throttle waits for it rather
+   * than locking every client out of tokens.
+   */
+  private async authenticateThrottled(clientId: string, clientSecret: string, source: string): Promise<'sp' | 'admin'> {
+    const { tokenRateLimitPerMinute, tokenSourceFailuresPerMinute } = this.config;
+    const reservation = await this.limiter
+      .reserveFailure(`oauth:${clientId}`, source, tokenRateLimitPerMinute, tokenSourceFailuresPerMinute)
+      .catch((err: unknown) => {
+        if (!isDependencyDown(err)) throw err;
+        return undefined;
+      });
+    const kind = await this.authenticate(clientId, clientSecret);
+    await reservation?.refund().catch(() => undefined);
+    return kind;
   }
 
   private async authenticate(clientId: string, clientSecret: string): Promise<'sp' | 'admin'> {

@@ -3,6 +3,8 @@ import { promisify } from 'node:util';
 
 const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
 
+const GCM_TAG_BYTES = 16;
+
 export interface DataKey {
   id: string;
   key: Buffer;
@@ -24,7 +26,7 @@ export class SecretBox {
   encrypt(plaintext: string): string {
     const { id, key } = this.ring[0];
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: GCM_TAG_BYTES });
     cipher.setAAD(Buffer.from(id));
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return ['v1', id, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), data.toString('base64url')].join('.');
@@ -34,9 +36,12 @@ export class SecretBox {
     const [version, id, iv, tag, data] = sealed.split('.');
     const entry = this.ring.find((k) => k.id === id);
     if (version !== 'v1' || !entry) throw new Error(`no data key "${id}" to decrypt with`);
-    const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(iv, 'base64url'));
+    const authTag = Buffer.from(tag ?? '', 'base64url');
+    // GCM accepts shorter tags (down to 4 bytes) unless told otherwise: a truncated tag is forgeable.
+    if (authTag.length !== GCM_TAG_BYTES) throw new Error('the authentication tag must be 16 bytes');
+    const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(iv, 'base64url'), { authTagLength: GCM_TAG_BYTES });
     decipher.setAAD(Buffer.from(id));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    decipher.setAuthTag(authTag);
     return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
   }
 

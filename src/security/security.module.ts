@@ -7,7 +7,7 @@ import { OAuthController } from './oauth.controller';
 import { OAuthService } from './oauth.service';
 import { RateLimiter } from './rate-limiter';
 import { ReplayFallback } from './replay-fallback.service';
-import { SpSignatureGuard } from './sp-signature.guard';
+import { SpSignatureGuard, SpTransportGuard } from './sp-signature.guard';
 import { TokenKeysController } from './token-keys.controller';
 import { TokenService } from './token.service';
 
@@ -16,7 +16,18 @@ import { TokenService } from './token.service';
 @Module({
   imports: [PassportModule],
   controllers: [OAuthController, TokenKeysController],
-  providers: [ReplayFallback, TokenService, OAuthService, RateLimiter, BearerStrategy, SpDirectory, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard],
-  exports: [ReplayFallback, BearerStrategy, TokenService, SpDirectory, RateLimiter, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard],
+  providers: [
+    ReplayFallback,
+    TokenService,
+    OAuthService,
+    RateLimiter,
+    BearerStrategy,
+    SpDirectory,
+    AccessTokenGuard,
+    SpHeadersGuard,
+    SpSignatureGuard,
+    SpTransportGuard,
+  ],
+  exports: [ReplayFallback, BearerStrategy, TokenService, SpDirectory, RateLimiter, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard, SpTransportGuard],
 })
 export class SecurityModule {}

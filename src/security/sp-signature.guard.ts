@@ -15,6 +15,31 @@ export function isWithinWindow(timestamp: number, now: number, windowMs: number)
   return Math.abs(now - timestamp) <= windowMs;
 }
 
+type SignedRequest = FastifyRequest & { rawBody?: Buffer };
+
+/**
+ * The transport rule of every signed SP route: a request that carries a body must carry it as
+ * JSON, whose raw bytes the signature covers. Fastify also parses forms (for the token endpoint)
+ * and text, which leave no raw body: such a body would be verified over "" and reach the route
+ * unsigned. Refused with the media-type code, before the headers or the signature are looked at.
+ */
+export function assertSignedBodyCovered(req: SignedRequest): void {
+  const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const length = Number(req.headers['content-length'] ?? 0);
+  const carriesBody = req.body !== undefined || length > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (!carriesBody && req.rawBody === undefined) return;
+  if (contentType !== 'application/json' || req.rawBody === undefined) throw new ApiError('REQ_1000003', { expected: 'application/json' });
+}
+
+/** First guard of every `@Authenticated('sp')` route: the body is JSON covered by the signature. */
+@Injectable()
+export class SpTransportGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    assertSignedBodyCovered(context.switchToHttp().getRequest<SignedRequest>());
+    return true;
+  }
+}
+
 /**
  * Checks an SP request's X-Timestamp and X-UAEPASS-Signature under the SP's signing secrets,
  * then, in one atomic Redis step, counts the request against the SP's rate limit and records
@@ -42,6 +67,8 @@ export class SpSignatureGuard implements CanActivate {
       throw new ApiError('SEC_1000003', { windowSeconds: this.config.signatureWindowSeconds });
     }
     if (sp.signingSecrets.length === 0) throw new ApiError('CONS_1000004');
+    // Never verify over "" a body the signature does not cover (SpTransportGuard runs first; this keeps it so).
+    assertSignedBodyCovered(req);
     const signature = req.headers['x-uaepass-signature'] as string;
     if (!verifyRequestSignature(sp.signingSecrets, signature, timestamp, req.method, req.url, req.rawBody)) {
       throw new ApiError('CONS_1000005');

@@ -245,6 +245,19 @@ export const ERROR_CATALOG = {
     ar: 'مفتاح توقيع الرموز [{kid}] هو المستخدم لتوقيع الرموز الجديدة؛ قم بالتدوير قبل إيقافه.',
   },
 
+  SEC_1000050: {
+    status: 401,
+    en: 'Metrics require the bearer token configured for scraping.',
+    ar: 'تتطلب المقاييس رمز الوصول المهيأ لجمعها.',
+    note: 'GET /metrics with METRICS_TOKEN set: send Authorization: Bearer <METRICS_TOKEN>.',
+  },
+  SEC_1000051: {
+    status: 403,
+    en: 'Metrics are not served without authentication in production.',
+    ar: 'لا تُتاح المقاييس دون مصادقة في بيئة الإنتاج.',
+    note: 'NODE_ENV=production without METRICS_TOKEN: set METRICS_TOKEN, or METRICS_PORT for an internal listener.',
+  },
+
   // ---- Transport ----
   REQ_1000001: {
     status: 400,
@@ -342,6 +355,13 @@ export const ERROR_CATALOG = {
     en: 'The paging cursor is invalid; start again without a cursor.',
     ar: 'مؤشر الصفحات غير صالح؛ ابدأ من جديد بدون مؤشر.',
     note: 'Ops API paging: the cursor is opaque and must be passed back exactly as received.',
+  },
+
+  ADM_1000050: {
+    status: 400,
+    en: 'callbackUrl is not allowed: {reason}.',
+    ar: 'رابط الاستدعاء callbackUrl غير مسموح: {reasonAr}.',
+    note: 'Egress policy (src/security/egress-policy.ts): https in production; no credentials in the URL; no loopback, private, link-local, CGNAT, unique-local or multicast destination unless EGRESS_ALLOW_PRIVATE or EGRESS_ALLOW_HOSTS allows it.',
   },
 
   // ---- Notifications (devices, live events) ----
