@@ -1,4 +1,4 @@
-/** Unit specs sit beside the code; e2e and reliability suites live under test/. */
+/** Three tiers: unit specs beside the code (no services), e2e (HTTP, real Postgres and Redis) and reliability (faults) under test/. */
 const swc = [
   '@swc/jest',
   {
@@ -24,6 +24,7 @@ module.exports = {
   testTimeout: 60000,
   projects: [
     { displayName: 'unit', testEnvironment: 'node', transform, transformIgnorePatterns, testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/sdk/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'] },
-    { displayName: 'e2e', testEnvironment: 'node', transform, transformIgnorePatterns, testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts', '<rootDir>/test/reliability/**/*.e2e-spec.ts'] },
+    { displayName: 'e2e', testEnvironment: 'node', transform, transformIgnorePatterns, testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+    { displayName: 'reliability', testEnvironment: 'node', transform, transformIgnorePatterns, testMatch: ['<rootDir>/test/reliability/**/*.e2e-spec.ts'] },
   ],
 };

@@ -25,15 +25,19 @@ import { SecurityModule } from './security/security.module';
 export interface AppModuleOptions {
   /** True when the database is the embedded PGlite (one pooled connection). */
   embeddedDatabase?: boolean;
+  /** Run the queue workers and the periodic jobs in this process; default WORKERS_IN_PROCESS. */
+  workers?: boolean;
 }
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    // The one place that decides whether this process consumes queues and runs the timers.
+    const workers = options.workers ?? config.workersInProcess;
     return {
       module: AppModule,
       imports: [
-        CoreModule.forRoot(config),
+        CoreModule.forRoot(config, workers),
         LoggerModule.forRoot(loggerOptions(config)),
         TypeOrmModule.forRootAsync({
           useFactory: () => dataSourceOptions(config, options.embeddedDatabase),
@@ -53,11 +57,11 @@ export class AppModule {
         AdminModule,
         HealthModule,
         ObservabilityModule,
-        NotificationsModule.forRoot(config, { workers: config.workersInProcess }),
+        NotificationsModule.forRoot(config, { workers }),
         AppApiModule,
-        CallbacksModule.forRoot(config, { workers: config.workersInProcess }),
+        CallbacksModule.forRoot(config, { workers }),
         OpsConsoleModule.forRoot(config),
-        PrivacyModule.forRoot(config, { workers: config.workersInProcess }),
+        PrivacyModule.forRoot(config, { workers }),
       ],
     };
   }

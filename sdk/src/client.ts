@@ -1,6 +1,6 @@
 import { signRequest } from '../../src/security/request-signature';
 import { MuwafaqaError } from './errors';
-import type { ErrorBody, SendConsentRequest, SendConsentResult, TransactionStatusResult, ValidateConsentResult } from './types';
+import type { ErrorBody, SendConsentRequest, SendConsentResult, SpEventsPage, TransactionStatusResult, ValidateConsentResult } from './types';
 
 export interface MuwafaqaClientOptions {
   /** The gateway's base URL, e.g. `https://consent.example.ae` (UAE PASS integrations change only this). */
@@ -27,6 +27,7 @@ const PATHS = {
   validate: '/api/v1/consent/transaction/validate',
   status: '/api/v1/consent/transaction/status',
   cancel: '/api/v1/consent/transaction/cancel',
+  events: '/api/v1/consent/events',
 } as const;
 
 /**
@@ -61,6 +62,14 @@ export class MuwafaqaClient {
   /** Withdraws a request the user has not decided yet. */
   cancel(spTransactionID: string): Promise<TransactionStatusResult> {
     return this.call(PATHS.cancel, { spTransactionID, spId: this.opts.clientId });
+  }
+
+  /**
+   * Muwafaqa extension: the SP's callback events after a cursor (the last `eventId` read), oldest
+   * first. Keep `next` and pass it as `after` next time; ask again while `hasMore`.
+   */
+  events(opts: { after?: string; limit?: number } = {}): Promise<SpEventsPage> {
+    return this.call(PATHS.events, { spId: this.opts.clientId, ...opts });
   }
 
   /** Polls status until it leaves TRIGGERED or `timeoutMs` passes; answers the last status. */

@@ -61,6 +61,28 @@ export interface ConsentCallback {
   uaePassTransactionID: string;
 }
 
+/** Muwafaqa extension: one event of the SP's events feed (POST /api/v1/consent/events). */
+export interface SpEvent {
+  /** The callback's event id (X-Muwafaqa-Event-Id, webhook-id): the same on every retry. */
+  eventId: string;
+  uaePassTransactionID: string;
+  spTransactionID: string;
+  status: ConsentStatus;
+  /** ISO 8601, when the status changed. */
+  time: string;
+  /** The event's place among its transaction's events (TRIGGERED is 1). */
+  sequence: number;
+  /** The callback: not finished yet, delivered, given up after the last attempt, or not sent (no callback URL). */
+  delivery: 'pending' | 'delivered' | 'failed' | 'skipped';
+}
+
+export interface SpEventsPage {
+  events: SpEvent[];
+  /** Pass as `after` for the next page. */
+  next: string | null;
+  hasMore: boolean;
+}
+
 /** The seed's error body. */
 export interface ErrorBody {
   code: string;

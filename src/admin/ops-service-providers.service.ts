@@ -5,7 +5,7 @@ import { KEY_MATERIAL } from '../common/core.module';
 import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { assertCallbackUrlAllowed, egressPolicyOf, withoutCredentials } from '../security/egress-policy';
-import type { KeyMaterial } from '../security/key-material';
+import type { KeyMaterial } from '../common/key-material';
 import { SpDirectory } from '../service-providers/sp-directory.service';
 import { decodeCursor, encodeCursor } from './ops-cursor';
 import { ListServiceProvidersQuery, ServiceProviderViewDto, UpdateServiceProviderDto } from './ops-dto';

@@ -8,8 +8,8 @@ import { maskIdentifier } from '../consent/identifier-rules';
 import { outboxJobId } from '../outbox/outbox-jobs';
 import type { OutboxTopic } from '../outbox/outbox-topics';
 import { InjectReadDataSource } from '../database/read-database';
-import type { KeyMaterial } from '../security/key-material';
-import type { IdDocType } from '../users/user-profile.entity';
+import type { KeyMaterial } from '../common/key-material';
+import type { IdDocType } from '../users/id-doc-types';
 import { decodeCursor, encodeCursor, PG_TIMESTAMP_TEXT, UUID } from './ops-cursor';
 import { CountTransactionsQuery, SearchTransactionsQuery, StatusCountsDto, TransactionPageDto, TransactionSummaryDto } from './ops-dto';
 

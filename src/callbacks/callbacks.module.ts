@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import type { AppConfig } from '../config/config';
+import { ServiceProvidersModule } from '../service-providers/service-providers.module';
 import { CallbackDelivery } from './callback-delivery.service';
 import { CallbackEvents } from './callback-events';
 import { CallbackOutboxRoute } from './callback-outbox-route';
@@ -19,7 +20,7 @@ export class CallbacksModule {
     return {
       module: CallbacksModule,
       global: true,
-      imports: [BullModule.registerQueue({ name: CALLBACK_QUEUE })],
+      imports: [ServiceProvidersModule, BullModule.registerQueue({ name: CALLBACK_QUEUE })],
       providers,
       exports: [BullModule, CallbackDelivery, CallbackEvents],
     };

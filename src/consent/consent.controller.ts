@@ -3,7 +3,9 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { Authenticated, CallingSp } from '../security/authenticated.decorator';
 import type { SpProfile } from '../service-providers/sp-directory.service';
 import { SendConsentDto, SendConsentResponseDto, TransactionRefDto, TransactionStatusResponseDto } from './dto/send-consent.dto';
+import { SpEventsPageDto, SpEventsQueryDto } from './dto/sp-events.dto';
 import { SendConsentService } from './send-consent.service';
+import { SpEventsService } from './sp-events.service';
 import { TransactionStatusService } from './transaction-status.service';
 
 /** The UAE PASS-compatible SP API. Every route needs a token and a request signature. */
@@ -43,5 +45,23 @@ export class ConsentController {
   @ApiOkResponse({ type: TransactionStatusResponseDto })
   cancel(@CallingSp() sp: SpProfile, @Body() dto: TransactionRefDto) {
     return this.statusService.cancel(sp, dto);
+  }
+}
+
+/** Beyond UAE PASS: the SP's events after a cursor, signed and authorised like the routes above. */
+@ApiTags('Consent (SP API)')
+@Controller('api/v1/consent')
+@Authenticated('sp')
+export class SpEventsController {
+  constructor(private readonly events: SpEventsService) {}
+
+  @Post('events')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "List the SP's callback events after a cursor (event id, transaction ids, status, time, sequence, delivery state)",
+  })
+  @ApiOkResponse({ type: SpEventsPageDto })
+  list(@CallingSp() sp: SpProfile, @Body() dto: SpEventsQueryDto) {
+    return this.events.list(sp, dto);
   }
 }

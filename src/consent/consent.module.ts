@@ -1,19 +1,31 @@
-import { Global, Module } from '@nestjs/common';
-import { ObservabilityModule } from '../observability/observability.module';
-import { UserDirectory } from '../users/user-directory.service';
-import { ConsentController } from './consent.controller';
+import { Module } from '@nestjs/common';
+import { DatabaseModule } from '../database/database.module';
+import { SecurityModule } from '../security/security.module';
+import { ServiceProvidersModule } from '../service-providers/service-providers.module';
+import { UsersModule } from '../users/users.module';
+import { ConsentController, SpEventsController } from './consent.controller';
 import { ConsentTransitions } from './consent-transitions.service';
 import { ExpirySweeper } from './expiry-sweeper.service';
+import { IdentifierProbes } from './identifier-probes';
 import { ReceiptService } from './receipt.service';
 import { StandingConsentService } from './standing-consent.service';
 import { SendConsentService } from './send-consent.service';
+import { SpEventsService } from './sp-events.service';
 import { TransactionStatusService } from './transaction-status.service';
 
-@Global()
 @Module({
-  imports: [ObservabilityModule],
-  controllers: [ConsentController],
-  providers: [SendConsentService, TransactionStatusService, ConsentTransitions, ExpirySweeper, UserDirectory, ReceiptService, StandingConsentService],
-  exports: [ConsentTransitions, UserDirectory, ExpirySweeper, ReceiptService, StandingConsentService],
+  imports: [DatabaseModule, SecurityModule, ServiceProvidersModule, UsersModule],
+  controllers: [ConsentController, SpEventsController],
+  providers: [
+    IdentifierProbes,
+    SendConsentService,
+    SpEventsService,
+    TransactionStatusService,
+    ConsentTransitions,
+    ExpirySweeper,
+    ReceiptService,
+    StandingConsentService,
+  ],
+  exports: [ConsentTransitions, ExpirySweeper, IdentifierProbes, ReceiptService, StandingConsentService],
 })
 export class ConsentModule {}

@@ -1,4 +1,4 @@
-import type { IdDocType } from '../users/user-profile.entity';
+import type { IdDocType } from '../users/id-doc-types';
 
 /**
  * Identity document numbers: what each idDocType looks like, and the one normal form that is

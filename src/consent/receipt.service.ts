@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { KEY_MATERIAL } from '../common/core.module';
 import { ApiError } from '../common/errors/api-error';
-import type { KeyMaterial } from '../security/key-material';
+import type { KeyMaterial } from '../common/key-material';
 import { TokenService } from '../security/token.service';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
 import type { ConsentStatus } from './consent-state-machine';

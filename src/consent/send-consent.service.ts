@@ -5,11 +5,11 @@ import { KEY_MATERIAL } from '../common/core.module';
 import { runPrepared } from '../database/prepared';
 import { uuidV7 } from '../database/uuid-v7';
 import { ApiError } from '../common/errors/api-error';
-import { MetricsService } from '../observability/metrics.service';
-import type { KeyMaterial } from '../security/key-material';
+import type { KeyMaterial } from '../common/key-material';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
 import { profileMatchSql, profileRefusal, UserDirectory } from '../users/user-directory.service';
 import { assertCallerIsSp } from './caller-sp';
+import { IdentifierProbes } from './identifier-probes';
 import { ConsentStatus, EFFECTIVE_STATUS_SQL, isPending } from './consent-state-machine';
 import { checkConsentTerms, ConsentTerms } from './consent-terms';
 import { SendConsentDto, SendConsentResponseDto } from './dto/send-consent.dto';
@@ -42,12 +42,12 @@ export class SendConsentService {
     private readonly outbox: OutboxSignal,
     private readonly standing: StandingConsentService,
     @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
-    private readonly metrics: MetricsService,
+    private readonly probes: IdentifierProbes,
   ) {}
 
   /** 0001 and CONS_1000003 tell the SP whether an identifier is registered: counted per SP, so probing shows (alert rule). */
   private countedProbe(caller: SpProfile, refusal: ApiError): ApiError {
-    if (refusal.body.code === '0001' || refusal.body.code === 'CONS_1000003') this.metrics.identifierProbeAnswers.inc({ sp_id: caller.clientId });
+    this.probes.record(caller.clientId, refusal.body.code);
     return refusal;
   }
 

@@ -1,30 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import type { AppConfig } from '../config/config';
-import { ConsentDocument, ConsentEvent, ConsentTransaction, StandingConsent } from '../consent/consent-transaction.entity';
-import { Device } from '../notifications/device.entity';
-import { CallbackAttempt, NotificationAttempt } from '../notifications/outbox.entity';
-import { OutboxMessage } from '../outbox/outbox.entity';
-import { AdminClient, TokenSigningKey } from '../security/security.entities';
-import { ServiceProvider, SpSigningSecret } from '../service-providers/service-provider.entity';
-import { UserDocument, UserProfile } from '../users/user-profile.entity';
-
-export const ENTITIES = [
-  ServiceProvider,
-  SpSigningSecret,
-  AdminClient,
-  TokenSigningKey,
-  UserProfile,
-  UserDocument,
-  Device,
-  ConsentTransaction,
-  ConsentDocument,
-  ConsentEvent,
-  StandingConsent,
-  OutboxMessage,
-  NotificationAttempt,
-  CallbackAttempt,
-];
 
 /** Connection options shared by the server, the worker, the migration CLI and the tests. */
 export function dataSourceOptions(config: Pick<AppConfig, 'databaseUrl' | 'databaseSchema' | 'databasePoolSize'>, embedded = false): DataSourceOptions {
@@ -32,7 +8,8 @@ export function dataSourceOptions(config: Pick<AppConfig, 'databaseUrl' | 'datab
     type: 'postgres',
     url: config.databaseUrl,
     schema: config.databaseSchema,
-    entities: ENTITIES,
+    // No entities: the code speaks SQL, and the schema's one truth is migrations/ (schema.sql is its checked snapshot).
+    entities: [],
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     synchronize: false,

@@ -7,7 +7,8 @@ import type { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { REDIS } from '../common/core.module';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { CALLBACK_QUEUE, PUSH_QUEUE } from '../notifications/queues';
+import { CALLBACK_QUEUE } from '../callbacks/callback-queue';
+import { PUSH_QUEUE } from '../notifications/queues';
 
 function within<T>(work: Promise<T>, ms = 2000): Promise<T> {
   return Promise.race([work, new Promise<T>((_, fail) => setTimeout(() => fail(new Error('timeout')), ms).unref())]);

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ApiError } from '../common/errors/api-error';
-import { DEVICE_PLATFORMS, DevicePlatform } from './device.entity';
+import { DEVICE_PLATFORMS, DevicePlatform } from './device-platforms';
 
 export const DEVICE_LOCALES = ['en', 'ar'] as const;
 export type DeviceLocale = (typeof DEVICE_LOCALES)[number];

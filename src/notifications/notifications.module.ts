@@ -1,6 +1,8 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import type { AppConfig } from '../config/config';
+import { ConsentModule } from '../consent/consent.module';
+import { SecurityModule } from '../security/security.module';
 import { DeviceRegistry } from './device-registry.service';
 import { PROVIDERS } from './providers/push-providers';
 import { PushOutboxRoute } from './push-outbox-route';
@@ -23,7 +25,7 @@ export class NotificationsModule {
     return {
       module: NotificationsModule,
       global: true,
-      imports: [BullModule.registerQueue({ name: PUSH_QUEUE })],
+      imports: [BullModule.registerQueue({ name: PUSH_QUEUE }), ConsentModule, SecurityModule],
       controllers: [SseController],
       providers: [PushOutboxRoute, DeviceRegistry, SseHub, QueueBoard, ...PROVIDERS, ...processors],
       exports: [BullModule, DeviceRegistry, SseHub],

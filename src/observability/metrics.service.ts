@@ -13,7 +13,9 @@ import { ApiError } from '../common/errors/api-error';
 import type { RedisClient } from '../common/redis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { CONSENT_STATUSES } from '../consent/consent-state-machine';
-import { CALLBACK_QUEUE, PUSH_QUEUE } from '../notifications/queues';
+import { CALLBACK_QUEUE } from '../callbacks/callback-queue';
+import { IdentifierProbes } from '../consent/identifier-probes';
+import { PUSH_QUEUE } from '../notifications/queues';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed', 'completed'] as const;
 const COLLECTORS = ['consent_transactions', 'outbox', 'outbox_age', `queue_${PUSH_QUEUE}`, `queue_${CALLBACK_QUEUE}`, 'push_attempts', 'callback_attempts'];
@@ -46,7 +48,6 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
   private readonly httpRequests: Counter<'method' | 'route' | 'status_code'>;
   private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   private readonly jobDuration: Histogram<'queue' | 'outcome'>;
-  readonly identifierProbeAnswers: Counter<'sp_id'>;
   private readonly ops: OpsMetrics;
   private snapshot: Snapshot = EMPTY;
   private refreshing?: Promise<void>;
@@ -60,6 +61,7 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REDIS) private readonly redis: RedisClient,
     private readonly discovery: DiscoveryService,
+    private readonly probes: IdentifierProbes,
   ) {
     this.queues = { [PUSH_QUEUE]: pushQueue, [CALLBACK_QUEUE]: callbackQueue };
     const registers = [this.registry];
@@ -84,11 +86,16 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.identifierProbeAnswers = new Counter({
+    const probeCounts = this.probes;
+    new Counter({
       name: 'muwafaqa_identifier_probe_answers_total',
       help: 'Answers telling an SP that an identifier has no verified profile (0001, CONS_1000003), by SP: a rising rate is enumeration',
       labelNames: ['sp_id'],
       registers,
+      collect() {
+        this.reset();
+        for (const [spId, n] of probeCounts.counted()) this.inc({ sp_id: spId }, n);
+      },
     });
     this.defineSnapshotMetrics(registers);
     this.ops = new OpsMetrics(registers);

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { ConsentModule } from '../consent/consent.module';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 import { OpsRollupRepository } from './ops-rollup.repository';
@@ -7,7 +8,7 @@ import { OpsRollupService } from './ops-rollup.service';
 
 /** Prometheus metrics and the 5-minute rollups behind the console's charts (logging is configured in logging.ts through LoggerModule). */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, ConsentModule],
   controllers: [MetricsController],
   providers: [MetricsService, OpsRollupRepository, OpsRollupService],
   exports: [MetricsService, OpsRollupService],

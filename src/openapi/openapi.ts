@@ -6,7 +6,7 @@ import { catalogEntries, errorBodySchema, errorExamples } from './error-catalog.
 
 const DOCS_PATH = 'docs';
 
-/** Examples from the seed and DESIGN.md (its signature test vector uses this status body). */
+/** Examples from UAE PASS's published API (the signature test vector in docs/security.md signs this status body). */
 const SEED_EXAMPLES: Record<string, Record<string, unknown>> = {
   'POST /api/v1/consent/transaction/send': sampleSendBody({
     identifier: '784-1990-1234567-1',

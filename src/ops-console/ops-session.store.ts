@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KEY_MATERIAL, REDIS, redisKey } from '../common/core.module';
 import type { RedisClient } from '../common/redis';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import type { KeyMaterial } from '../security/key-material';
+import type { KeyMaterial } from '../common/key-material';
 import type { OpsRole } from './ops-roles';
 
 export interface OpsSession {

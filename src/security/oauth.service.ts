@@ -2,10 +2,10 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiError } from '../common/errors/api-error';
-import { isDependencyDown } from '../common/errors/api-exception.filter';
+import { isDependencyDown } from '../common/errors/dependency-down';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { RateLimiter } from './rate-limiter';
-import { hashSecret, verifySecret } from './secret-box';
+import { hashSecret, verifySecret } from '../common/secret-box';
 import { ADMIN_SCOPE, SP_CONSENT_SCOPE, TokenService } from './token.service';
 
 /** What each kind of client may ask for; a request without `scope` gets all of it. */

@@ -1,6 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
-import { SpDirectory } from '../service-providers/sp-directory.service';
+import { ServiceProvidersModule } from '../service-providers/service-providers.module';
 import { AccessTokenGuard, SpHeadersGuard } from './authenticated.decorator';
 import { BearerStrategy } from './bearer.strategy';
 import { OAuthController } from './oauth.controller';
@@ -11,23 +11,11 @@ import { SpSignatureGuard, SpTransportGuard } from './sp-signature.guard';
 import { TokenKeysController } from './token-keys.controller';
 import { TokenService } from './token.service';
 
-/** Tokens, request signatures and who-may-call-what; global so any controller can declare `@Authenticated`. */
-@Global()
+/** Tokens, request signatures and who-may-call-what: a module with `@Authenticated` routes imports this one. */
 @Module({
-  imports: [PassportModule],
+  imports: [PassportModule, ServiceProvidersModule],
   controllers: [OAuthController, TokenKeysController],
-  providers: [
-    ReplayFallback,
-    TokenService,
-    OAuthService,
-    RateLimiter,
-    BearerStrategy,
-    SpDirectory,
-    AccessTokenGuard,
-    SpHeadersGuard,
-    SpSignatureGuard,
-    SpTransportGuard,
-  ],
-  exports: [ReplayFallback, BearerStrategy, TokenService, SpDirectory, RateLimiter, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard, SpTransportGuard],
+  providers: [ReplayFallback, TokenService, OAuthService, RateLimiter, BearerStrategy, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard, SpTransportGuard],
+  exports: [ReplayFallback, BearerStrategy, TokenService, RateLimiter, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard, SpTransportGuard],
 })
 export class SecurityModule {}

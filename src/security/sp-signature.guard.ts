@@ -6,7 +6,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
 import { RateLimiter } from './rate-limiter';
 import { ReplayFallback } from './replay-fallback.service';
-import { isDependencyDown } from '../common/errors/api-exception.filter';
+import { isDependencyDown } from '../common/errors/dependency-down';
 import { verifyRequestSignature } from './request-signature';
 import type { Principal } from './token.service';
 

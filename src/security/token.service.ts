@@ -20,7 +20,7 @@ import { KEY_MATERIAL, REDIS, redisKey } from '../common/core.module';
 import { ApiError } from '../common/errors/api-error';
 import { subscriberOf } from '../common/redis';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import type { KeyMaterial } from './key-material';
+import type { KeyMaterial } from '../common/key-material';
 
 export const SP_CONSENT_SCOPE = 'urn:uae:digitalid:backend_api:manage_user_consent';
 export const ADMIN_SCOPE = 'muwafaqa:admin';

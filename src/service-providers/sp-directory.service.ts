@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { KEY_MATERIAL, REDIS, redisKey } from '../common/core.module';
 import { subscriberOf } from '../common/redis';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import type { KeyMaterial } from '../security/key-material';
+import type { KeyMaterial } from '../common/key-material';
 
 /** What a request needs to know about an SP, with its secrets decrypted, cached in memory. */
 export interface SpProfile {

@@ -84,13 +84,16 @@ describe('deploy/: Grafana dashboard and Prometheus alert rules against the metr
   }
 
   beforeAll(async () => {
-    gw = await startGateway({ METRICS_TOKEN });
+    // Database-backed gauges come from a snapshot refreshed once per interval: a short one here.
+    gw = await startGateway({ METRICS_TOKEN, METRICS_REFRESH_INTERVAL_MS: '200' });
     flow = await runOpsFlow(gw);
-    // Push latencies arrive through BullMQ's queue events: wait until the flow's are observed.
+    // Push latencies arrive from the workers' completed events, callback attempts with the next
+    // snapshot: wait until the flow's are observed.
     exposition = await eventually(
       async () => {
         const text = await scrapeMetrics();
-        return sampleValue(text, 'muwafaqa_push_delivery_latency_seconds_count') >= 3 && text;
+        const failedCallbacks = sampleValue(text, 'muwafaqa_callback_attempts_total', `sp_id="${flow.sp.clientId}",outcome="failed"`);
+        return sampleValue(text, 'muwafaqa_push_delivery_latency_seconds_count') >= 3 && failedCallbacks >= 1 && text;
       },
       10_000,
       'the push latencies of the flow on /metrics',

@@ -7,7 +7,7 @@ const STATUS = '/api/v1/consent/transaction/status';
 const SEED_401 = { code: '401', desc: { ar: 'UNAUTHORIZED', en: 'UNAUTHORIZED' } };
 
 /**
- * Every attack on the signed SP API (DESIGN.md "Request signature") is refused with its
+ * Every attack on the signed SP API (docs/security.md, "Request signatures") is refused with its
  * documented code, and a refused request writes nothing.
  */
 async function writtenRows(gw: Gateway): Promise<{ transactions: number; documents: number }> {

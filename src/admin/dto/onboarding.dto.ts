@@ -17,7 +17,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { ID_DOC_TYPES, IdDocType } from '../../users/user-profile.entity';
+import { ID_DOC_TYPES, IdDocType } from '../../users/id-doc-types';
 
 export class CreateServiceProviderDto {
   @ApiProperty({ example: 'owner_sp_client_id' })

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
-import { DEVICE_PLATFORMS, type DevicePlatform } from '../../notifications/device.entity';
+import { DEVICE_PLATFORMS, type DevicePlatform } from '../../notifications/device-platforms';
 import { DEVICE_LOCALES, type DeviceLocale } from '../../notifications/device-registry.service';
 
 /** POST /app/v1/devices. Shape only: DeviceRegistry holds the rules (platform, token format, locale). */

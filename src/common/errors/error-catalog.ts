@@ -19,7 +19,7 @@ export interface CatalogEntry {
 }
 
 export const ERROR_CATALOG = {
-  // ---- Seed codes (004_b3d41e8ad8a96ba0.txt) ----
+  // ---- Seed codes: UAE PASS's published error table, wording unchanged (docs/consent-api.md) ----
   CONS_1000001: {
     status: 409,
     en: 'Transaction already exists.',
@@ -77,7 +77,7 @@ export const ERROR_CATALOG = {
     status: 404,
     en: 'Transaction [{spTransactionID}] is not found.',
     ar: 'المعاملة [{spTransactionID}] غير موجودة.',
-    note: 'Named by DESIGN.md; not printed in the seed.',
+    note: 'Named by the UAE PASS API; not in its published error table.',
   },
   CONS_1000011: {
     status: 409,
@@ -138,7 +138,7 @@ export const ERROR_CATALOG = {
     status: 422,
     en: 'A document marked mustBeAccepted cannot be rejected alone; reject the whole request instead.',
     ar: 'لا يمكن رفض مستند إلزامي بمفرده؛ ارفض الطلب بالكامل بدلاً من ذلك.',
-    note: 'Not used: per DESIGN.md rejecting a mustBeAccepted document rejects the request. Kept reserved.',
+    note: 'Not used: rejecting a mustBeAccepted document rejects the request (docs/user-side.md). Kept reserved.',
   },
   CONS_1000018: {
     status: 400,
@@ -296,11 +296,7 @@ export const ERROR_CATALOG = {
     ar: 'حدث خطأ غير متوقع؛ المرجع [{requestId}].',
     note: 'A bug, never a bad input. The reference is the request id in the logs.',
   },
-  REQ_1000008: {
-    status: 400,
-    en: 'Request header [{header}] is malformed.',
-    ar: 'ترويسة الطلب [{header}] غير صحيحة.',
-  },
+  // REQ_1000008 (a malformed header) was published but never answered: retired, do not reuse.
   REQ_1000009: {
     status: 431,
     en: 'The request line or headers are too large.',
@@ -427,6 +423,12 @@ export const ERROR_CATALOG = {
     en: 'The identity provider could not be reached or answered unexpectedly.',
     ar: 'تعذر الوصول إلى مزود الهوية أو أجاب بشكل غير متوقع.',
     note: 'OpenID discovery, token or userinfo call failed; nothing was signed in.',
+  },
+  OPS_1000030: {
+    status: 405,
+    en: 'The queue board is read-only. Retry a failed job through the ops console or /admin/v1.',
+    ar: 'لوحة الطوابير للقراءة فقط. أعد محاولة المهمة الفاشلة من وحدة التشغيل أو من ‎/admin/v1.',
+    note: 'Any request but GET or HEAD on /admin/queues: jobs are added only by the outbox relay, and retries go through the audited ops routes.',
   },
 } satisfies Record<string, CatalogEntry>;
 

@@ -14,7 +14,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { ID_DOC_TYPES, IdDocType } from '../../users/user-profile.entity';
+import { ID_DOC_TYPES, IdDocType } from '../../users/id-doc-types';
 import { STATEMENT_MAX, TERMS_URL_MAX } from '../consent-terms';
 
 export const REQUEST_TYPES = ['spToSp', 'peerToPeer'] as const;
