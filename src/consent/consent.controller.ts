@@ -7,6 +7,7 @@ import { SpEventsPageDto, SpEventsQueryDto } from './dto/sp-events.dto';
 import { SendConsentService } from './send-consent.service';
 import { SpEventsService } from './sp-events.service';
 import { TransactionStatusService } from './transaction-status.service';
+import { ValidateConsentResponseDto } from './dto/consent-responses.dto';
 
 /** The UAE PASS-compatible SP API. Every route needs a token and a request signature. */
 @ApiTags('Consent (SP API)')
@@ -28,6 +29,7 @@ export class ConsentController {
   @Post('validate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Run every check of send and answer what send would, writing nothing' })
+  @ApiOkResponse({ type: ValidateConsentResponseDto })
   validate(@CallingSp() sp: SpProfile, @Body() dto: SendConsentDto) {
     return this.sendService.validate(sp, dto);
   }
@@ -35,6 +37,7 @@ export class ConsentController {
   @Post('status')
   @HttpCode(200)
   @ApiOkResponse({ type: TransactionStatusResponseDto })
+  @ApiOperation({ summary: 'The status of one transaction (UAE PASS Transaction Status)' })
   status(@CallingSp() sp: SpProfile, @Body() dto: TransactionRefDto) {
     return this.statusService.status(sp, dto);
   }

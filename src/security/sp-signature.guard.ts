@@ -64,6 +64,8 @@ export class SpSignatureGuard implements CanActivate {
     if (!/^\d{1,16}$/.test(timestamp)) throw new ApiError('SEC_1000006');
     const windowMs = this.config.signatureWindowSeconds * 1000;
     if (!isWithinWindow(Number(timestamp), Date.now(), windowMs)) {
+      // The usual integration slip: Unix time in seconds. Say so rather than only "outside the window".
+      if (isWithinWindow(Number(timestamp) * 1000, Date.now(), windowMs)) throw new ApiError('SEC_1000043', { timestamp });
       throw new ApiError('SEC_1000003', { windowSeconds: this.config.signatureWindowSeconds });
     }
     if (sp.signingSecrets.length === 0) throw new ApiError('CONS_1000004');

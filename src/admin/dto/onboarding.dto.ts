@@ -37,7 +37,7 @@ export class CreateServiceProviderDto {
   @IsNotEmpty()
   @MaxLength(512)
   callbackApiKey?: string;
-  @ApiPropertyOptional({ example: 600, description: 'How long a request waits for the user (default CONSENT_TTL_SECONDS)' })
+  @ApiPropertyOptional({ type: 'integer', example: 600, description: 'How long a request waits for the user (default CONSENT_TTL_SECONDS)' })
   @IsOptional()
   @IsInt()
   @Min(10)
@@ -59,7 +59,7 @@ export class ServiceProviderCredentialsDto {
 
 export class IdentityDocumentDto {
   @ApiProperty({ enum: ID_DOC_TYPES }) @IsIn(ID_DOC_TYPES) idDocType: IdDocType;
-  @ApiProperty({ example: '784-1990-1234567-1' }) @IsString() @IsNotEmpty() @MaxLength(64) identifier: string;
+  @ApiProperty({ example: '784-1990-1234567-6' }) @IsString() @IsNotEmpty() @MaxLength(64) identifier: string;
 }
 
 export class CreateUserDto {
