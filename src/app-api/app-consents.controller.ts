@@ -20,6 +20,8 @@ import {
   RegisteredDeviceDto,
   RegisteredDeviceListDto,
   RevokeResultDto,
+  StandingConsentListDto,
+  StandingConsentRevokeResultDto,
 } from './dto/app-responses.dto';
 
 /** The user's side: their consent requests. A user sees only their own. */
@@ -89,6 +91,7 @@ export class AppStandingConsentsController {
 
   @Get()
   @ApiOperation({ summary: 'List my standing consents (ACTIVE, EXPIRED or REVOKED), newest first' })
+  @ApiOkResponse({ type: StandingConsentListDto })
   list(@Caller() user: Principal) {
     return this.standing.list(user.subject);
   }
@@ -96,6 +99,7 @@ export class AppStandingConsentsController {
   @Post(':id/revoke')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a standing consent: no more reuse; the SP is called back with REVOKED for it and every request answered from it' })
+  @ApiOkResponse({ type: StandingConsentRevokeResultDto })
   revoke(@Caller() user: Principal, @Param('id') id: string) {
     return this.standing.revoke(user.subject, id);
   }
