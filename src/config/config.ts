@@ -147,6 +147,8 @@ export function loadConfig(env: Env = process.env) {
     identifierProbeBudget: int(env, 'IDENTIFIER_PROBE_BUDGET', 200, 1, 10_000_000),
     identifierProbeWindowSeconds: int(env, 'IDENTIFIER_PROBE_WINDOW_SECONDS', 3600, 10, 7 * 86_400),
     consentTtlSeconds: int(env, 'CONSENT_TTL_SECONDS', 600, 10, 30 * 86400),
+    /** How long a standing consent (a send's validUntil) may last at most, for SPs without their own standingConsentMaxDays. */
+    standingConsentMaxDays: int(env, 'STANDING_CONSENT_MAX_DAYS', 365, 1, 3650),
     expirySweepIntervalMs: int(env, 'EXPIRY_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
     outboxPollIntervalMs: int(env, 'OUTBOX_POLL_INTERVAL_MS', 500, 10, 60_000),
     /** Callbacks and Web Push may reach private, loopback and link-local addresses (default: outside production only). */

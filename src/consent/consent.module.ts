@@ -7,6 +7,8 @@ import { ConsentController, SpEventsController } from './consent.controller';
 import { ConsentTransitions } from './consent-transitions.service';
 import { ExpirySweeper } from './expiry-sweeper.service';
 import { IdentifierProbeBudget, IdentifierProbes } from './identifier-probes';
+import { ReceiptService } from './receipt.service';
+import { StandingConsentService } from './standing-consent.service';
 import { SendConsentService } from './send-consent.service';
 import { SpEventsService } from './sp-events.service';
 import { TransactionStatusService } from './transaction-status.service';
@@ -14,7 +16,17 @@ import { TransactionStatusService } from './transaction-status.service';
 @Module({
   imports: [DatabaseModule, SecurityModule, ServiceProvidersModule, UsersModule],
   controllers: [ConsentController, SpEventsController],
-  providers: [IdentifierProbes, IdentifierProbeBudget, SendConsentService, SpEventsService, TransactionStatusService, ConsentTransitions, ExpirySweeper],
-  exports: [ConsentTransitions, ExpirySweeper, IdentifierProbes],
+  providers: [
+    IdentifierProbes,
+    IdentifierProbeBudget,
+    SendConsentService,
+    SpEventsService,
+    TransactionStatusService,
+    ConsentTransitions,
+    ExpirySweeper,
+    ReceiptService,
+    StandingConsentService,
+  ],
+  exports: [ConsentTransitions, ExpirySweeper, IdentifierProbes, ReceiptService, StandingConsentService],
 })
 export class ConsentModule {}
