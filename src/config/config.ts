@@ -127,6 +127,9 @@ export function loadConfig(env: Env = process.env) {
     consentTtlSeconds: int(env, 'CONSENT_TTL_SECONDS', 600, 10, 30 * 86400),
     expirySweepIntervalMs: int(env, 'EXPIRY_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
     outboxPollIntervalMs: int(env, 'OUTBOX_POLL_INTERVAL_MS', 500, 10, 60_000),
+    /** Group commit of send: how long sends gather while a batch statement runs, and at most how many share one. */
+    sendBatchWindowMs: int(env, 'SEND_BATCH_WINDOW_MS', 2, 0, 10_000),
+    sendBatchMax: int(env, 'SEND_BATCH_MAX', 64, 1, 1000),
     /** /health/ready answers 503 when a queue's oldest waiting job is older than this (0: no queue check). */
     readyQueueLagSeconds: int(env, 'READY_QUEUE_LAG_SECONDS', 300, 0, 86_400),
 
