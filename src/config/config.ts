@@ -85,6 +85,12 @@ export function loadConfig(env: Env = process.env) {
     databaseReadUrl: url(env, 'DATABASE_READ_URL', ['postgres:', 'postgresql:']),
     databaseSchema: optional(env, 'DATABASE_SCHEMA'),
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
+    /**
+     * plan_cache_mode of every pooled session. force_generic_plan: a prepared statement (and each
+     * foreign-key check) is planned once per connection; under `auto` Postgres re-plans statements
+     * over the partitioned consent tables on every call (see docs/benchmark.md).
+     */
+    databasePlanCacheMode: enumOf(env, 'DATABASE_PLAN_CACHE_MODE', ['force_generic_plan', 'auto', 'force_custom_plan'] as const, 'force_generic_plan'),
     /** Monthly partitions of consent tables kept ready beyond the current month. */
     partitionMonthsAhead: int(env, 'PARTITION_MONTHS_AHEAD', 2, 1, 24),
     /** Months of consent partitions kept attached; older ones are detached for archiving (0: never). */

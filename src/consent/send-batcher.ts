@@ -59,6 +59,9 @@ const COLUMNS: readonly { name: string; type: string; pick: (r: SendRow) => unkn
   { name: 'actor', type: 'text', pick: (r) => r.actor },
 ];
 
+/** The batch's columns, in parameter order ($1 is the first). */
+export const SEND_COLUMN_NAMES: readonly string[] = COLUMNS.map((c) => c.name);
+
 /**
  * The send statement for a batch of any size (one name, one plan): per send, the profile lookup
  * (nothing is written unless the profile may be asked; its answer then picks the seed's error),

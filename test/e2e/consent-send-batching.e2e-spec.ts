@@ -1,4 +1,6 @@
+import { getDataSourceToken } from '@nestjs/typeorm';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config/config';
 import {
   createUser,
@@ -95,6 +97,12 @@ describe('send: group commit of concurrent sends', () => {
     expect(() => loadConfig({ SEND_BATCH_MAX: '0' })).toThrow('SEND_BATCH_MAX="0" is invalid: expected a whole number from 1 to 1000');
     expect(() => loadConfig({ SEND_BATCH_WINDOW_MS: '2.5' })).toThrow('SEND_BATCH_WINDOW_MS="2.5" is invalid');
     expect(loadConfig({})).toMatchObject({ sendBatchWindowMs: 2, sendBatchMax: 64 });
+  });
+
+  it('runs its pooled sessions with generic plans (DATABASE_PLAN_CACHE_MODE)', async () => {
+    const db = gw.app.get<DataSource>(getDataSourceToken());
+    expect(await db.query('SHOW plan_cache_mode')).toEqual([{ plan_cache_mode: 'force_generic_plan' }]);
+    expect(() => loadConfig({ DATABASE_PLAN_CACHE_MODE: 'sometimes' })).toThrow('DATABASE_PLAN_CACHE_MODE="sometimes" is invalid');
   });
 
   it('answers a 50-way race of one spTransactionID inside one batch with one 201 and 49 CONS_1000001, and writes one transaction', async () => {
