@@ -4,17 +4,19 @@
  *   send      POST /send, each request its own spTransactionID, token pair and fresh signature
  *   status    POST /status over a table of >= 1,000,000 transactions
  *   framework GET /health/live on the same server (the cheapest route: the framework ceiling)
+ *   baseline  the same sends against bench/baseline-server.ts (Fastify + pg, written by hand)
  *   pgbench   the exact SQL of one send, -M prepared, same concurrency (the database ceiling)
  *   notify    201 of a send -> the fake push provider receiving its push, under the send load
  *
  * Every request is built and signed before the clock starts; autocannon only picks the next one.
  * Options: --duration S (10), --rows N (1000000), --connections 16,64, --keep-db,
- * --only framework,status,send,pgbench (e.g. to profile one route with BENCH_NODE_ARGS=--cpu-prof),
+ * --only framework,status,send,baseline,pgbench (e.g. to profile one route with BENCH_NODE_ARGS=--cpu-prof),
  * --instances N --workers M (run the gateway as `npm run start:cluster` does).
  * See docs/benchmark.md.
  */
 import autocannon from 'autocannon';
 import Redis from 'ioredis';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -48,7 +50,7 @@ interface Options {
   instances: number;
   /** Separate queue-worker processes (0: workers run inside the API process). */
   workers: number;
-  /** Measurements to run (default all): framework, status, send, pgbench. */
+  /** Measurements to run (default all): framework, status, send, baseline, pgbench. */
   only: Set<string>;
 }
 
@@ -60,7 +62,7 @@ function parseArgs(argv: string[]): Options {
     keepDb: false,
     instances: 1,
     workers: 0,
-    only: new Set(['framework', 'status', 'send', 'pgbench']),
+    only: new Set(['framework', 'status', 'send', 'baseline', 'pgbench']),
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -204,6 +206,57 @@ async function clearRedis(url: string, prefix: string): Promise<void> {
 const fmt = (n: number | undefined, digits = 1) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
 const ratio = (a?: number, b?: number) => (a !== undefined && b ? Math.round((a / b) * 100) / 100 : undefined);
 
+/** What bench/baseline-server.ts needs: the SP, the gateway's public token keys, the same database and Redis. */
+async function baselineSettings(
+  gatewayUrl: string,
+  sp: BenchSp,
+  ctx: { databaseUrl: string; redisEnv: Record<string, string>; prefix: string; identifierHashKey: string },
+): Promise<Record<string, string>> {
+  const jwks = await (await fetch(`${gatewayUrl}/.well-known/jwks.json`)).text();
+  return {
+    PORT: String(await freePort()),
+    DATABASE_URL: ctx.databaseUrl,
+    REDIS_URL: ctx.redisEnv.REDIS_URL || (process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'),
+    REDIS_PREFIX: `${ctx.prefix}:baseline`,
+    IDENTIFIER_HASH_KEY: ctx.identifierHashKey,
+    BASELINE_SP_ID: sp.clientId,
+    BASELINE_SIGNING_SECRET: sp.signingSecret,
+    BASELINE_ISSUER: gatewayUrl,
+    BASELINE_JWKS: jwks,
+  };
+}
+
+/** Starts the baseline server, runs `measure` at each concurrency, stops it. */
+async function measureBaseline(
+  root: string,
+  env: Record<string, string>,
+  connections: number[],
+  duration: number,
+  measure: (name: string, c: number, seconds: number) => Promise<LoadResult>,
+): Promise<LoadResult[]> {
+  const child = spawn(process.execPath, [join(root, 'dist/bench/baseline-server.js')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('baseline: listening') && resolve());
+      child.once('exit', (code) => reject(new Error(`baseline exited with ${code}`)));
+    });
+    const out: LoadResult[] = [];
+    // Warm its JIT and pool as the gateway's warm-up does; not reported.
+    await measure('warmup-baseline', 16, 3);
+    for (const c of connections) out.push(await measure('baseline', c, duration));
+    return out;
+  } finally {
+    await new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  }
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const root = join(__dirname, '..', '..');
@@ -215,6 +268,8 @@ async function main(): Promise<void> {
   const dbName = `mwq_bench_${process.pid}`;
   const prefix = `mwqbench:${randomBytes(4).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'mwq-bench-'));
+  // Known to the baseline too, which hashes identifiers as the gateway does.
+  const identifierHashKey = randomBytes(32).toString('base64');
   const startedAt = new Date();
 
   log(
@@ -243,6 +298,7 @@ async function main(): Promise<void> {
         ADMIN_CLIENT_ID: ADMIN_ID,
         ADMIN_CLIENT_SECRET: ADMIN_SECRET,
         DATA_DIR: dataDir,
+        IDENTIFIER_HASH_KEY: identifierHashKey,
         ...probe.gatewayEnv,
       },
       root,
@@ -299,9 +355,23 @@ async function main(): Promise<void> {
       );
     }
 
+    // The baseline needs the gateway's token keys, read while it still runs.
+    const baselineEnv = await baselineSettings(gw.url, sp, { databaseUrl, redisEnv, prefix, identifierHashKey });
+
     // The database ceiling, with the gateway stopped: its relay and push worker would otherwise
     // compete with pgbench (and the pushes of pgbench's outbox rows would swamp the fake FCM).
     await gw.stop();
+    if (opts.only.has('baseline')) {
+      results.load.push(
+        ...(await measureBaseline(root, baselineEnv, opts.connections, opts.duration, (name, c, seconds) =>
+          load(name, `http://127.0.0.1:${baselineEnv.PORT}`, c, seconds, {
+            method: 'POST',
+            path: SEND_PATH,
+            pool: sendPool(sp, user.emiratesId, 3000 * seconds, `${name}-c${c}`),
+          }),
+        )),
+      );
+    }
     if (opts.only.has('pgbench')) {
       for (const c of opts.connections) {
         try {
@@ -336,13 +406,26 @@ async function main(): Promise<void> {
     const fw = find('framework', c);
     const pg = results.pgbench.find((p) => p.clients === c);
     const notify = results.notification.find((n) => n.connections === c) as { p50?: number; p99?: number } | undefined;
-    return { c, send, status, fw, pg, notify, sendVsPgbench: ratio(send?.rps, pg?.tps), statusVsFramework: ratio(status?.rps, fw?.rps) };
+    const baseline = find('baseline', c);
+    return {
+      c,
+      send,
+      status,
+      fw,
+      pg,
+      notify,
+      baseline,
+      sendVsBaseline: ratio(send?.rps, baseline?.rps),
+      sendVsPgbench: ratio(send?.rps, pg?.tps),
+      statusVsFramework: ratio(status?.rps, fw?.rps),
+    };
   });
   const lines = ['', `| conns | measurement             |   req/s |  p50 ms |  p99 ms |`, `|------:|-------------------------|--------:|--------:|--------:|`];
   for (const r of rows) {
     const line = (label: string, rps?: number, p50?: number, p99?: number) =>
       `| ${String(r.c).padStart(5)} | ${label.padEnd(23)} | ${fmt(rps).padStart(7)} | ${fmt(p50, 2).padStart(7)} | ${fmt(p99, 2).padStart(7)} |`;
     lines.push(line('send', r.send?.rps, r.send?.p50, r.send?.p99));
+    lines.push(line('baseline send (by hand)', r.baseline?.rps, r.baseline?.p50, r.baseline?.p99));
     lines.push(line('pgbench (send SQL)', r.pg?.tps, r.pg?.p50, r.pg?.p99));
     lines.push(line(`status (${opts.rows.toLocaleString('en')} rows)`, r.status?.rps, r.status?.p50, r.status?.p99));
     lines.push(line('framework /health/live', r.fw?.rps, r.fw?.p50, r.fw?.p99));
@@ -351,7 +434,7 @@ async function main(): Promise<void> {
   lines.push('');
   for (const r of rows) {
     lines.push(
-      `@${r.c}: send/pgbench = ${fmt(r.sendVsPgbench, 2)} (target >= 0.5), status/framework = ${fmt(r.statusVsFramework, 2)} (target >= 0.6), send p99 = ${fmt(r.send?.p99, 1)} ms (target <= 50)` +
+      `@${r.c}: send/baseline = ${fmt(r.sendVsBaseline, 2)} (target >= 0.8), send/pgbench = ${fmt(r.sendVsPgbench, 2)} (target >= 0.5), status/framework = ${fmt(r.statusVsFramework, 2)} (target >= 0.6), send p99 = ${fmt(r.send?.p99, 1)} ms (target <= 50)` +
         (r.notify ? `, notify p99 = ${fmt(r.notify.p99, 1)} ms (target <= 250)` : ''),
     );
   }
@@ -369,7 +452,12 @@ async function main(): Promise<void> {
         command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
         machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version },
         options: opts,
-        ratios: rows.map((r) => ({ connections: r.c, sendVsPgbench: r.sendVsPgbench, statusVsFramework: r.statusVsFramework })),
+        ratios: rows.map((r) => ({
+          connections: r.c,
+          sendVsBaseline: r.sendVsBaseline,
+          sendVsPgbench: r.sendVsPgbench,
+          statusVsFramework: r.statusVsFramework,
+        })),
         ...results,
       },
       null,
