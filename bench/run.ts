@@ -22,6 +22,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { cpuTarget, startCpuCount } from './cpu';
 import { NotificationProbe, startNotificationProbe } from './notification-probe';
 import { PgbenchResult, runPgbench, sendScript } from './pgbench';
 import {
@@ -91,6 +92,8 @@ export interface LoadResult {
   errors: number;
   statusCodes: Record<string, number>;
   poolExhausted?: boolean;
+  /** CPU of the server process and of the database's backends per 2xx answer, in µs (bench/cpu.ts). */
+  cpuUsPerRequest?: { server: number; postgres: number };
 }
 
 interface Prepared {
@@ -127,6 +130,7 @@ async function load(
           },
         ]
       : undefined;
+  const cpu = startCpuCount();
   const r = await autocannon({ url: `${url}${target.path}`, connections, duration, timeout: 10, requests });
   const statusCodes: Record<string, number> = {};
   for (const [code, v] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = v.count;
@@ -142,9 +146,10 @@ async function load(
     errors: r.errors,
     statusCodes,
     ...(target.method === 'POST' ? { poolExhausted: exhausted } : {}),
+    cpuUsPerRequest: cpu.perRequest(ok),
   };
   log(
-    `${name}@${connections}: ${result.rps} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${result.non2xx ? `, ${result.non2xx} non-2xx ${JSON.stringify(statusCodes)}` : ''}`,
+    `${name}@${connections}: ${result.rps} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${result.cpuUsPerRequest ? `, CPU per 2xx: server ${result.cpuUsPerRequest.server} µs, Postgres ${result.cpuUsPerRequest.postgres} µs` : ''}${result.non2xx ? `, ${result.non2xx} non-2xx ${JSON.stringify(statusCodes)}` : ''}`,
   );
   return result;
 }
@@ -238,6 +243,7 @@ async function measureBaseline(
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  cpuTarget.pid = child.pid;
   try {
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('baseline: listening') && resolve());
@@ -304,6 +310,8 @@ async function main(): Promise<void> {
       root,
       opts.instances > 1 || opts.workers > 0 ? { instances: opts.instances, workers: opts.workers } : undefined,
     );
+    cpuTarget.pid = gw.child.pid;
+    cpuTarget.database = dbName;
     db = new Client({ connectionString: databaseUrl });
     await db.connect();
     const sp = await onboardSp(gw.url);
