@@ -105,6 +105,13 @@ describe('send: group commit of concurrent sends', () => {
     expect(() => loadConfig({ DATABASE_PLAN_CACHE_MODE: 'sometimes' })).toThrow('DATABASE_PLAN_CACHE_MODE="sometimes" is invalid');
   });
 
+  it('sends a lone request at once rather than waiting for the window (10 s here) to gather others', async () => {
+    const started = Date.now();
+    for (let i = 0; i < 3; i++) expect((await client.send(sendBody(sp, user))).status).toBe(201);
+    // Had any of the three waited for company, the window alone would exceed this.
+    expect(Date.now() - started).toBeLessThan(9000);
+  });
+
   it('answers a 50-way race of one spTransactionID inside one batch with one 201 and 49 CONS_1000001, and writes one transaction', async () => {
     const raced = sendBody(sp, user);
     const bystanders = [sendBody(sp, user), sendBody(sp, user)];
