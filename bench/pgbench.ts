@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { profileMatchSql } from '../src/users/user-directory.service';
+import { SEND_BATCH_SQL, SEND_COLUMN_NAMES } from '../src/consent/send-batcher';
 import { percentile } from './support';
 
 export interface SendSqlFixture {
@@ -15,12 +15,12 @@ export interface SendSqlFixture {
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /**
- * The SQL one successful send runs: the single statement of SendConsentService.send (profile
- * lookup, idempotency claim, transaction, documents, event, outbox row). The SP lookups are
- * served from SpDirectory's cache and cost no round trip. Values the gateway binds as parameters
- * are literals here, except the spTransactionID, which is random per transaction and bound as a
- * parameter under -M prepared. No BEGIN/COMMIT: the gateway runs it in autocommit too, so one
- * pgbench "transaction" (one script run) is one send.
+ * The SQL one successful send runs alone: SendBatcher's statement (profile lookup, idempotency
+ * claim, transaction, documents, event, outbox row) with a batch of one. The SP lookups are
+ * served from SpDirectory's cache and cost no round trip. Values the gateway binds as array
+ * parameters are one-element array literals here; the spTransactionID is random per transaction.
+ * No BEGIN/COMMIT: the gateway runs it in autocommit too, so one pgbench "transaction" (one script
+ * run) is one send.
  */
 export function sendScript(f: SendSqlFixture): string {
   const documents = JSON.stringify([
@@ -39,33 +39,31 @@ export function sendScript(f: SendSqlFixture): string {
   // pgbench reads any ":word" as a variable, even inside a literal: no colon may touch a letter
   // (hence the space after JSON's colons, and the actor spelled 'sp' || ':' || id).
   const json = documents.replace(/":/g, '": ');
-  return `\\set r random(1, 9000000000000000000)
-WITH profile AS (${profileMatchSql(lit(f.identifierHash), "'EMIRATES_ID'")}
-), claim AS (
-  INSERT INTO consent_idempotency (sp_id, sp_transaction_id, transaction_id)
-  SELECT ${lit(f.spId)}, 'pgb-' || :client_id::text || '-' || :r::text, consent_uuid_v7() FROM profile WHERE profile.has_type AND profile.verified
-  ON CONFLICT DO NOTHING
-  RETURNING sp_transaction_id, transaction_id
-), tx AS (
-  INSERT INTO consent_transactions
-    (id, sp_id, sp_transaction_id, user_id, id_doc_type, request_type, requested_by_id, purpose, purpose_ar,
-     requestor_name, requestor_name_ar, requestor_id_type, requestor_enc, status, expires_at)
-  SELECT claim.transaction_id, ${lit(f.spId)}, claim.sp_transaction_id, profile.user_id, 'EMIRATES_ID', 'spToSp', ${lit(f.spId)},
-          'Opening a bank account', 'فتح حساب مصرفي', NULL, NULL, NULL, NULL, 'TRIGGERED', now() + make_interval(secs => ${f.ttlSeconds})
-    FROM claim, profile
-  RETURNING id
-), docs AS (
-  INSERT INTO consent_documents (transaction_id, position, name, name_ar, type, type_ar, metadata, must_be_accepted)
-  SELECT tx.id, d.ord - 1, d.doc->>'name', d.doc->>'nameAr', d.doc->>'type', d.doc->>'typeAr', d.doc->'metadata', (d.doc->>'mustBeAccepted')::boolean
-    FROM tx, jsonb_array_elements(${lit(json)}::jsonb) WITH ORDINALITY AS d(doc, ord)
-), event AS (
-  INSERT INTO consent_events (transaction_id, from_status, to_status, actor) SELECT id, NULL, 'TRIGGERED', 'sp' || ':' || ${lit(f.spId)} FROM tx
-), push AS (
-  INSERT INTO outbox (topic, transaction_id, payload) SELECT 'push', id, '{}'::jsonb FROM tx
-)
-SELECT (SELECT id FROM tx) AS id, profile.user_id, profile.verified, profile.has_type FROM (SELECT 1) one LEFT JOIN profile ON true;
-`;
+  const values: Record<string, string> = {
+    id: 'consent_uuid_v7()',
+    sp_id: lit(f.spId),
+    sp_transaction_id: `'pgb-' || :client_id::text || '-' || :r::text`,
+    identifier_hash: lit(f.identifierHash),
+    id_doc_type: "'EMIRATES_ID'",
+    request_type: "'spToSp'",
+    requested_by_id: lit(f.spId),
+    purpose: "'Opening a bank account'",
+    purpose_ar: "'فتح حساب مصرفي'",
+    requestor_name: 'NULL',
+    requestor_name_ar: 'NULL',
+    requestor_id_type: 'NULL',
+    requestor_enc: 'NULL',
+    ttl_seconds: String(f.ttlSeconds),
+    documents: lit(json),
+    actor: `'sp' || ':' || ${lit(f.spId)}`,
+    consent_terms: 'NULL',
+  };
+  const sql = SEND_BATCH_SQL.replace(/\$(\d+)::(\w+)\[\]/g, (_m, n: string, type: string) => `ARRAY[(${values[SEND_COLUMN_NAMES[Number(n) - 1]]})::${type}]`);
+  return `\\set r random(1, 9000000000000000000)\n${sql};\n`;
 }
+
+/** The gateway's session setting (DATABASE_PLAN_CACHE_MODE's default), so both run the same plans. */
+const PGBENCH_OPTIONS = '-c plan_cache_mode=force_generic_plan';
 
 export interface PgbenchResult {
   clients: number;
@@ -101,7 +99,10 @@ export async function runPgbench(databaseUrl: string, script: string, clients: n
       databaseUrl,
     ];
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.env.PGBENCH ?? '/usr/bin/pgbench', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.env.PGBENCH ?? '/usr/bin/pgbench', args, {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, PGOPTIONS: PGBENCH_OPTIONS },
+      });
       let out = '';
       let err = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -129,7 +130,7 @@ export async function runPgbench(databaseUrl: string, script: string, clients: n
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       failed: failed ? Number(failed[1]) : 0,
-      command: `pgbench ${args
+      command: `PGOPTIONS='${PGBENCH_OPTIONS}' pgbench ${args
         .map((a) => (a === databaseUrl ? '<bench db>' : a.startsWith('--log-prefix') ? '-l --log-prefix=<tmp>' : a === file ? 'send.sql' : a === '-l' ? '' : a))
         .filter(Boolean)
         .join(' ')}`,

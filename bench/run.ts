@@ -4,6 +4,7 @@
  *   send      POST /send, each request its own spTransactionID, token pair and fresh signature
  *   status    POST /status over a table of >= 1,000,000 transactions
  *   framework GET /health/live on the same server (the cheapest route: the framework ceiling)
+ *   baseline  the same sends against bench/baseline-server.ts (Fastify + pg, written by hand)
  *   pgbench   the exact SQL of one send, -M prepared, same concurrency (the database ceiling)
  *   notify    201 of a send -> the fake push provider receiving its push, under the send load
  *   sustained the highest send rate held BENCH_SUSTAINED_SECONDS (60) with push p99 <= 1 s and no
@@ -11,17 +12,19 @@
  *
  * Every request is built and signed before the clock starts; autocannon only picks the next one.
  * Options: --duration S (10), --rows N (1000000), --connections 16,64, --keep-db,
- * --only framework,status,send,sustained,pgbench (e.g. to profile one route with BENCH_NODE_ARGS=--cpu-prof),
+ * --only framework,status,send,sustained,baseline,pgbench (e.g. to profile one route with BENCH_NODE_ARGS=--cpu-prof),
  * --instances N --workers M (run the gateway as `npm run start:cluster` does).
  * See docs/benchmark.md.
  */
 import autocannon from 'autocannon';
 import Redis from 'ioredis';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { cpuTarget, startCpuCount } from './cpu';
 import { NotificationProbe, startNotificationProbe } from './notification-probe';
 import { PgbenchResult, runPgbench, sendScript } from './pgbench';
 import { describeSustained, measureSustained, SustainedResult } from './sustained';
@@ -51,7 +54,7 @@ interface Options {
   instances: number;
   /** Separate queue-worker processes (0: workers run inside the API process). */
   workers: number;
-  /** Measurements to run (default all): framework, status, send, sustained (needs send), pgbench. */
+  /** Measurements to run (default all): framework, status, send, sustained (needs send), baseline, pgbench. */
   only: Set<string>;
 }
 
@@ -63,7 +66,7 @@ function parseArgs(argv: string[]): Options {
     keepDb: false,
     instances: 1,
     workers: 0,
-    only: new Set(['framework', 'status', 'send', 'sustained', 'pgbench']),
+    only: new Set(['framework', 'status', 'send', 'sustained', 'baseline', 'pgbench']),
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -92,6 +95,8 @@ export interface LoadResult {
   errors: number;
   statusCodes: Record<string, number>;
   poolExhausted?: boolean;
+  /** CPU of the server process and of the database's backends per 2xx answer, in µs (bench/cpu.ts). */
+  cpuUsPerRequest?: { server: number; postgres: number };
 }
 
 interface Prepared {
@@ -128,6 +133,7 @@ async function load(
           },
         ]
       : undefined;
+  const cpu = startCpuCount();
   const r = await autocannon({ url: `${url}${target.path}`, connections, duration, timeout: 10, requests });
   const statusCodes: Record<string, number> = {};
   for (const [code, v] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = v.count;
@@ -143,9 +149,10 @@ async function load(
     errors: r.errors,
     statusCodes,
     ...(target.method === 'POST' ? { poolExhausted: exhausted } : {}),
+    cpuUsPerRequest: cpu.perRequest(ok),
   };
   log(
-    `${name}@${connections}: ${result.rps} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${result.non2xx ? `, ${result.non2xx} non-2xx ${JSON.stringify(statusCodes)}` : ''}`,
+    `${name}@${connections}: ${result.rps} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${result.cpuUsPerRequest ? `, CPU per 2xx: server ${result.cpuUsPerRequest.server} µs, Postgres ${result.cpuUsPerRequest.postgres} µs` : ''}${result.non2xx ? `, ${result.non2xx} non-2xx ${JSON.stringify(statusCodes)}` : ''}`,
   );
   return result;
 }
@@ -207,6 +214,73 @@ async function clearRedis(url: string, prefix: string): Promise<void> {
 const fmt = (n: number | undefined, digits = 1) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
 const ratio = (a?: number, b?: number) => (a !== undefined && b ? Math.round((a / b) * 100) / 100 : undefined);
 
+/**
+ * Waits (at most 60 s) until the warm-up's sends are relayed and, when a push worker runs, their
+ * pushes delivered: otherwise that backlog runs during the next measurements and is counted
+ * against them (framework and status, in the first session's figures).
+ */
+async function settle(db: Client, probe: NotificationProbe, sent: Map<string, number>): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    const [{ n }] = (await db.query(`SELECT count(*)::int AS n FROM outbox WHERE dispatched_at IS NULL`)).rows;
+    if (n === 0) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  if (process.env.WORKERS_IN_PROCESS !== 'false') await probe.latencies(sent, Math.max(1000, until - Date.now()));
+}
+
+/** What bench/baseline-server.ts needs: the SP, the gateway's public token keys, the same database and Redis. */
+async function baselineSettings(
+  gatewayUrl: string,
+  sp: BenchSp,
+  ctx: { databaseUrl: string; redisEnv: Record<string, string>; prefix: string; identifierHashKey: string },
+): Promise<Record<string, string>> {
+  const jwks = await (await fetch(`${gatewayUrl}/.well-known/jwks.json`)).text();
+  return {
+    PORT: String(await freePort()),
+    DATABASE_URL: ctx.databaseUrl,
+    REDIS_URL: ctx.redisEnv.REDIS_URL || (process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'),
+    REDIS_PREFIX: `${ctx.prefix}:baseline`,
+    IDENTIFIER_HASH_KEY: ctx.identifierHashKey,
+    BASELINE_SP_ID: sp.clientId,
+    BASELINE_SIGNING_SECRET: sp.signingSecret,
+    BASELINE_ISSUER: gatewayUrl,
+    BASELINE_JWKS: jwks,
+  };
+}
+
+/** Starts the baseline server, runs `measure` at each concurrency, stops it. */
+async function measureBaseline(
+  root: string,
+  env: Record<string, string>,
+  connections: number[],
+  duration: number,
+  measure: (name: string, c: number, seconds: number) => Promise<LoadResult>,
+): Promise<LoadResult[]> {
+  const child = spawn(process.execPath, [join(root, 'dist/bench/baseline-server.js')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  cpuTarget.pid = child.pid;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('baseline: listening') && resolve());
+      child.once('exit', (code) => reject(new Error(`baseline exited with ${code}`)));
+    });
+    const out: LoadResult[] = [];
+    // Warm its JIT and pool as the gateway's warm-up does; not reported.
+    await measure('warmup-baseline', 16, 3);
+    for (const c of connections) out.push(await measure('baseline', c, duration));
+    return out;
+  } finally {
+    await new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  }
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const root = join(__dirname, '..', '..');
@@ -218,6 +292,8 @@ async function main(): Promise<void> {
   const dbName = `mwq_bench_${process.pid}`;
   const prefix = `mwqbench:${randomBytes(4).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'mwq-bench-'));
+  // Known to the baseline too, which hashes identifiers as the gateway does.
+  const identifierHashKey = randomBytes(32).toString('base64');
   const startedAt = new Date();
 
   log(
@@ -251,11 +327,14 @@ async function main(): Promise<void> {
         ADMIN_CLIENT_ID: ADMIN_ID,
         ADMIN_CLIENT_SECRET: ADMIN_SECRET,
         DATA_DIR: dataDir,
+        IDENTIFIER_HASH_KEY: identifierHashKey,
         ...probe.gatewayEnv,
       },
       root,
       opts.instances > 1 || opts.workers > 0 ? { instances: opts.instances, workers: opts.workers } : undefined,
     );
+    cpuTarget.pid = gw.child.pid;
+    cpuTarget.database = dbName;
     db = new Client({ connectionString: databaseUrl });
     await db.connect();
     const sp = await onboardSp(gw.url);
@@ -269,7 +348,14 @@ async function main(): Promise<void> {
     log(`loaded in ${(loadMs / 1000).toFixed(1)} s; consent_transactions holds ${count} rows`);
 
     // Warm the JIT, the pools and the caches; not reported.
-    await load('warmup-send', gw.url, 16, 3, { method: 'POST', path: SEND_PATH, pool: sendPool(sp, user.emiratesId, 15_000, 'warm') });
+    const warmSent = new Map<string, number>();
+    await load('warmup-send', gw.url, 16, 3, {
+      method: 'POST',
+      path: SEND_PATH,
+      pool: sendPool(sp, user.emiratesId, 15_000, 'warm'),
+      onBody: (status, body) => status === 201 && warmSent.set(JSON.parse(body).uaePassTransactionID, performance.now()),
+    });
+    await settle(db, probe, warmSent);
     await load('warmup-status', gw.url, 16, 2, { method: 'POST', path: STATUS_PATH, pool: statusPool(sp, opts.rows, 15_000, 900_000) });
 
     const script = sendScript({ spId: sp.clientId, userId: user.id, identifierHash, ttlSeconds: 600 });
@@ -329,9 +415,23 @@ async function main(): Promise<void> {
       }
     }
 
+    // The baseline needs the gateway's token keys, read while it still runs.
+    const baselineEnv = await baselineSettings(gw.url, sp, { databaseUrl, redisEnv, prefix, identifierHashKey });
+
     // The database ceiling, with the gateway stopped: its relay and push worker would otherwise
     // compete with pgbench (and the pushes of pgbench's outbox rows would swamp the fake FCM).
     await gw.stop();
+    if (opts.only.has('baseline')) {
+      results.load.push(
+        ...(await measureBaseline(root, baselineEnv, opts.connections, opts.duration, (name, c, seconds) =>
+          load(name, `http://127.0.0.1:${baselineEnv.PORT}`, c, seconds, {
+            method: 'POST',
+            path: SEND_PATH,
+            pool: sendPool(sp, user.emiratesId, 3000 * seconds, `${name}-c${c}`),
+          }),
+        )),
+      );
+    }
     if (opts.only.has('pgbench')) {
       for (const c of opts.connections) {
         try {
@@ -366,7 +466,19 @@ async function main(): Promise<void> {
     const fw = find('framework', c);
     const pg = results.pgbench.find((p) => p.clients === c);
     const notify = results.notification.find((n) => n.connections === c) as { p50?: number; p99?: number } | undefined;
-    return { c, send, status, fw, pg, notify, sendVsPgbench: ratio(send?.rps, pg?.tps), statusVsFramework: ratio(status?.rps, fw?.rps) };
+    const baseline = find('baseline', c);
+    return {
+      c,
+      send,
+      status,
+      fw,
+      pg,
+      notify,
+      baseline,
+      sendVsBaseline: ratio(send?.rps, baseline?.rps),
+      sendVsPgbench: ratio(send?.rps, pg?.tps),
+      statusVsFramework: ratio(status?.rps, fw?.rps),
+    };
   });
   const lines = ['', `| conns | measurement             |   req/s |  p50 ms |  p99 ms |`, `|------:|-------------------------|--------:|--------:|--------:|`];
   for (const r of rows) {
@@ -375,6 +487,7 @@ async function main(): Promise<void> {
     lines.push(line('send (201-only)', r.send?.rps, r.send?.p50, r.send?.p99));
     const held = results.sustained.find((x) => x.connections === r.c);
     if (held) lines.push(line('sustained (p99 <= 1 s)', held.sustainedRps));
+    lines.push(line('baseline send (by hand)', r.baseline?.rps, r.baseline?.p50, r.baseline?.p99));
     lines.push(line('pgbench (send SQL)', r.pg?.tps, r.pg?.p50, r.pg?.p99));
     lines.push(line(`status (${opts.rows.toLocaleString('en')} rows)`, r.status?.rps, r.status?.p50, r.status?.p99));
     lines.push(line('framework /health/live', r.fw?.rps, r.fw?.p50, r.fw?.p99));
@@ -383,7 +496,7 @@ async function main(): Promise<void> {
   lines.push('');
   for (const r of rows) {
     lines.push(
-      `@${r.c}: send/pgbench = ${fmt(r.sendVsPgbench, 2)} (target >= 0.5), status/framework = ${fmt(r.statusVsFramework, 2)} (target >= 0.6), send p99 = ${fmt(r.send?.p99, 1)} ms (target <= 50)` +
+      `@${r.c}: send/baseline = ${fmt(r.sendVsBaseline, 2)} (target >= 0.8), send/pgbench = ${fmt(r.sendVsPgbench, 2)} (target >= 0.5), status/framework = ${fmt(r.statusVsFramework, 2)} (target >= 0.6), send p99 = ${fmt(r.send?.p99, 1)} ms (target <= 50)` +
         (r.notify ? `, notify p99 = ${fmt(r.notify.p99, 1)} ms (target <= 250)` : ''),
     );
   }
@@ -402,7 +515,12 @@ async function main(): Promise<void> {
         command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
         machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version },
         options: opts,
-        ratios: rows.map((r) => ({ connections: r.c, sendVsPgbench: r.sendVsPgbench, statusVsFramework: r.statusVsFramework })),
+        ratios: rows.map((r) => ({
+          connections: r.c,
+          sendVsBaseline: r.sendVsBaseline,
+          sendVsPgbench: r.sendVsPgbench,
+          statusVsFramework: r.statusVsFramework,
+        })),
         ...results,
       },
       null,

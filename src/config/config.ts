@@ -102,6 +102,12 @@ export function loadConfig(env: Env = process.env) {
     databaseReadUrl: url(env, 'DATABASE_READ_URL', ['postgres:', 'postgresql:']),
     databaseSchema: optional(env, 'DATABASE_SCHEMA'),
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
+    /**
+     * plan_cache_mode of every pooled session. force_generic_plan: a prepared statement (and each
+     * foreign-key check) is planned once per connection; under `auto` Postgres re-plans statements
+     * over the partitioned consent tables on every call (see docs/benchmark.md).
+     */
+    databasePlanCacheMode: enumOf(env, 'DATABASE_PLAN_CACHE_MODE', ['force_generic_plan', 'auto', 'force_custom_plan'] as const, 'force_generic_plan'),
     /** Monthly partitions of consent tables kept ready beyond the current month. */
     partitionMonthsAhead: int(env, 'PARTITION_MONTHS_AHEAD', 2, 1, 24),
     /** Months of consent partitions kept attached; older ones are detached for archiving (0: never). */
@@ -165,6 +171,9 @@ export function loadConfig(env: Env = process.env) {
     metricsHost: str(env, 'METRICS_HOST', '0.0.0.0'),
     /** Database and queue gauges are computed at most this often (one instance per interval). */
     metricsRefreshIntervalMs: int(env, 'METRICS_REFRESH_INTERVAL_MS', 15_000, 100, 3_600_000),
+    /** Group commit of send: how long sends gather while a batch statement runs, and at most how many share one. */
+    sendBatchWindowMs: int(env, 'SEND_BATCH_WINDOW_MS', 2, 0, 10_000),
+    sendBatchMax: int(env, 'SEND_BATCH_MAX', 64, 1, 1000),
     /** /health/ready answers 503 when a queue's oldest waiting job is older than this (0: no queue check). */
     readyQueueLagSeconds: int(env, 'READY_QUEUE_LAG_SECONDS', 300, 0, 86_400),
 

@@ -9,6 +9,7 @@ import { ExpirySweeper } from './expiry-sweeper.service';
 import { IdentifierProbeBudget, IdentifierProbes } from './identifier-probes';
 import { ReceiptService } from './receipt.service';
 import { StandingConsentService } from './standing-consent.service';
+import { SendBatcher } from './send-batcher';
 import { SendConsentService } from './send-consent.service';
 import { SpEventsService } from './sp-events.service';
 import { TransactionStatusService } from './transaction-status.service';
@@ -20,6 +21,7 @@ import { TransactionStatusService } from './transaction-status.service';
     IdentifierProbes,
     IdentifierProbeBudget,
     SendConsentService,
+    SendBatcher,
     SpEventsService,
     TransactionStatusService,
     ConsentTransitions,

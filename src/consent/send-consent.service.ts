@@ -2,12 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { KEY_MATERIAL } from '../common/core.module';
-import { runPrepared } from '../database/prepared';
 import { uuidV7 } from '../database/uuid-v7';
 import { ApiError } from '../common/errors/api-error';
 import type { KeyMaterial } from '../common/key-material';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
-import { profileMatchSql, profileRefusal, UserDirectory } from '../users/user-directory.service';
+import { profileRefusal, UserDirectory } from '../users/user-directory.service';
 import { assertCallerIsSp } from './caller-sp';
 import { IdentifierProbes } from './identifier-probes';
 import { ConsentStatus, EFFECTIVE_STATUS_SQL, isPending } from './consent-state-machine';
@@ -16,6 +15,7 @@ import { SendConsentDto, SendConsentResponseDto } from './dto/send-consent.dto';
 import { normalizeIdentifier } from './identifier-rules';
 import { OutboxSignal } from '../outbox/outbox-signal';
 import { StandingConsentService } from './standing-consent.service';
+import { SendBatcher } from './send-batcher';
 
 /** A request that passed every check that needs no database; the profile is checked by the write itself. */
 interface PreparedConsent {
@@ -31,7 +31,7 @@ export { assertCallerIsSp };
 
 /**
  * POST /api/v1/consent/transaction/send (and /validate, which runs every check and writes nothing).
- * The checks follow the seed's error table; the write is one SQL statement.
+ * The checks follow the seed's error table; the write is one SQL statement, shared by concurrent sends.
  */
 @Injectable()
 export class SendConsentService {
@@ -41,6 +41,7 @@ export class SendConsentService {
     private readonly users: UserDirectory,
     private readonly outbox: OutboxSignal,
     private readonly standing: StandingConsentService,
+    private readonly batcher: SendBatcher,
     @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
     private readonly probes: IdentifierProbes,
   ) {}
@@ -71,64 +72,31 @@ export class SendConsentService {
       metadata: d.metadata.map((m) => ({ displayName: m.displayName, displayNameAr: m.displayNameAr })),
       mustBeAccepted: d.mustBeAccepted === true,
     }));
-    // One statement, one round trip: the profile lookup (nothing is written unless the profile may
-    // be asked; its answer then picks the seed's error), the idempotency claim, the transaction, its documents, its
-    // first event and the push's outbox row commit together or not at all. The claim comes first
-    // and its ON CONFLICT makes concurrent repeats of the same (spId, spTransactionID) create
-    // exactly one row: consent_transactions is partitioned by month, so the pair's uniqueness lives
-    // in consent_idempotency (see the PartitionConsentTables migration).
-    const rows = await runPrepared<{ id: string | null; user_id: string | null; verified: boolean | null; has_type: boolean | null }>(
-      this.db,
-      'consent_send',
-      `WITH profile AS (${profileMatchSql('$4', '$5')}
-       ), claim AS (
-         INSERT INTO consent_idempotency (sp_id, sp_transaction_id, transaction_id)
-         SELECT $2, $3, $1 FROM profile WHERE profile.has_type AND profile.verified
-         ON CONFLICT DO NOTHING
-         RETURNING transaction_id
-       ), tx AS (
-         INSERT INTO consent_transactions
-           (id, sp_id, sp_transaction_id, user_id, id_doc_type, request_type, requested_by_id, purpose, purpose_ar,
-            requestor_name, requestor_name_ar, requestor_id_type, requestor_enc, status, expires_at, consent_terms)
-         SELECT claim.transaction_id, $2, $3, profile.user_id, $5::text, $6::text, $7::text, $8::text, $9::text,
-                $10::text, $11::text, $12::text, $13::text, 'TRIGGERED', now() + make_interval(secs => $14), $17::jsonb
-           FROM claim, profile
-         RETURNING id
-       ), docs AS (
-         INSERT INTO consent_documents (transaction_id, position, name, name_ar, type, type_ar, metadata, must_be_accepted)
-         SELECT tx.id, d.ord - 1, d.doc->>'name', d.doc->>'nameAr', d.doc->>'type', d.doc->>'typeAr', d.doc->'metadata', (d.doc->>'mustBeAccepted')::boolean
-           FROM tx, jsonb_array_elements($15::jsonb) WITH ORDINALITY AS d(doc, ord)
-       ), event AS (
-         INSERT INTO consent_events (transaction_id, from_status, to_status, actor) SELECT id, NULL, 'TRIGGERED', $16 FROM tx
-       ), push AS (
-         INSERT INTO outbox (topic, transaction_id, payload) SELECT 'push', id, '{}'::jsonb FROM tx
-       )
-       SELECT (SELECT id FROM tx) AS id, profile.user_id, profile.verified, profile.has_type
-         FROM (SELECT 1) one LEFT JOIN profile ON true`,
-      [
-        id,
-        caller.clientId,
-        dto.spTransactionID,
-        prepared.identifierHash,
-        dto.idDocType,
-        prepared.requestType,
-        prepared.requestType === 'spToSp' ? dto.requestedById : null,
-        dto.purpose ?? null,
-        dto.purposeAr ?? null,
-        requestor?.name ?? null,
-        requestor?.nameAr ?? null,
-        requestor?.idType ?? null,
-        requestorSecret,
-        prepared.ttlSeconds,
-        JSON.stringify(documents),
-        `sp:${caller.clientId}`,
-        prepared.terms ? JSON.stringify(prepared.terms) : null,
-      ],
-    );
-    const written = rows[0];
-    const refusal = profileRefusal(written.user_id ? { userId: written.user_id, verified: written.verified!, hasDocType: written.has_type! } : null);
+    // One statement per batch of concurrent sends (see SendBatcher): the profile lookup, the
+    // idempotency claim, the transaction, its documents, its first event and the push's outbox
+    // row commit together or not at all.
+    const written = await this.batcher.submit({
+      id,
+      spId: caller.clientId,
+      spTransactionId: dto.spTransactionID,
+      identifierHash: prepared.identifierHash,
+      idDocType: dto.idDocType,
+      requestType: prepared.requestType,
+      requestedById: prepared.requestType === 'spToSp' ? (dto.requestedById ?? null) : null,
+      purpose: dto.purpose ?? null,
+      purposeAr: dto.purposeAr ?? null,
+      requestorName: requestor?.name ?? null,
+      requestorNameAr: requestor?.nameAr ?? null,
+      requestorIdType: requestor?.idType ?? null,
+      requestorEnc: requestorSecret,
+      ttlSeconds: prepared.ttlSeconds,
+      documents: JSON.stringify(documents),
+      actor: `sp:${caller.clientId}`,
+      consentTerms: prepared.terms ? JSON.stringify(prepared.terms) : null,
+    });
+    const refusal = profileRefusal(written.profile);
     if (refusal) throw this.countedProbe(caller, refusal);
-    if (!written.id) await this.throwExisting(caller.clientId, dto.spTransactionID);
+    if (!written.written) await this.throwExisting(caller.clientId, dto.spTransactionID);
     this.outbox.kick();
     return { uaePassTransactionID: id, transactionStatus: 'TRIGGERED', spTransactionID: dto.spTransactionID };
   }

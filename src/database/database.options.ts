@@ -3,7 +3,12 @@ import { MIGRATIONS } from '../../migrations';
 import type { AppConfig } from '../config/config';
 
 /** Connection options shared by the server, the worker, the migration CLI and the tests. */
-export function dataSourceOptions(config: Pick<AppConfig, 'databaseUrl' | 'databaseSchema' | 'databasePoolSize'>, embedded = false): DataSourceOptions {
+export function dataSourceOptions(
+  config: Pick<AppConfig, 'databaseUrl' | 'databaseSchema' | 'databasePoolSize'> & Partial<Pick<AppConfig, 'databasePlanCacheMode'>>,
+  embedded = false,
+): DataSourceOptions {
+  // Set per session at connect (no extra round trip); PGlite's socket takes no startup options.
+  const planCacheMode = !embedded && config.databasePlanCacheMode ? { options: `-c plan_cache_mode=${config.databasePlanCacheMode}` } : {};
   return {
     type: 'postgres',
     url: config.databaseUrl,
@@ -14,6 +19,6 @@ export function dataSourceOptions(config: Pick<AppConfig, 'databaseUrl' | 'datab
     migrationsTableName: 'migrations',
     synchronize: false,
     // PGlite serves one connection at a time: one pooled connection keeps transactions whole.
-    extra: { max: embedded ? 1 : config.databasePoolSize, connectionTimeoutMillis: 5000, application_name: 'muwafaqa' },
+    extra: { max: embedded ? 1 : config.databasePoolSize, connectionTimeoutMillis: 5000, application_name: 'muwafaqa', ...planCacheMode },
   };
 }

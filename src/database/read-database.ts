@@ -15,7 +15,7 @@ export const InjectReadDataSource = (): ParameterDecorator => Inject(READ_DB);
  * instead of succeeding against a primary given as "replica".
  */
 export async function openReadDataSource(
-  config: Pick<AppConfig, 'databaseReadUrl' | 'databaseSchema' | 'databasePoolSize'>,
+  config: Pick<AppConfig, 'databaseReadUrl' | 'databaseSchema' | 'databasePoolSize'> & Partial<Pick<AppConfig, 'databasePlanCacheMode'>>,
   primary: DataSource,
 ): Promise<DataSource> {
   if (!config.databaseReadUrl) return primary;
@@ -28,7 +28,7 @@ export async function openReadDataSource(
       max: config.databasePoolSize,
       connectionTimeoutMillis: 5000,
       application_name: 'muwafaqa-read',
-      options: '-c default_transaction_read_only=on',
+      options: `-c default_transaction_read_only=on${config.databasePlanCacheMode ? ` -c plan_cache_mode=${config.databasePlanCacheMode}` : ''}`,
     },
   })
     .initialize()
