@@ -18,8 +18,28 @@ export class DeliveryEvents1764500000000 implements MigrationInterface {
     await q.query(`ALTER TABLE outbox ADD COLUMN settled_at timestamptz`);
     await q.query(`ALTER TABLE outbox ADD COLUMN outcome text CHECK (outcome IN ('delivered','failed','skipped'))`);
     await q.query(`UPDATE outbox o SET sp_id = t.sp_id FROM consent_transactions t WHERE t.id = o.transaction_id AND o.topic = 'callback'`);
-    // Rows relayed before this migration are taken as settled: nothing will report on them any more.
-    await q.query(`UPDATE outbox SET settled_at = dispatched_at WHERE dispatched_at IS NOT NULL`);
+    // Jobs relayed before this migration are named outbox-<id>, which the new workers do not
+    // take. What they may not have finished is relayed again under the new ids: callbacks of the
+    // last day with no delivered attempt, pushes of requests still pending that reached no device.
+    await q.query(`
+      UPDATE outbox o SET dispatched_at = NULL
+       WHERE o.dispatched_at IS NOT NULL
+         AND CASE o.topic
+               WHEN 'callback' THEN o.created_at > now() - interval '1 day'
+                 AND NOT EXISTS (SELECT 1 FROM callback_attempts a
+                                  WHERE a.transaction_id = o.transaction_id AND a.status = o.payload->>'status' AND a.delivered)
+               ELSE EXISTS (SELECT 1 FROM consent_transactions t WHERE t.id = o.transaction_id AND t.status = 'TRIGGERED' AND t.expires_at > now())
+                 AND NOT EXISTS (SELECT 1 FROM notification_attempts a WHERE a.transaction_id = o.transaction_id AND a.outcome = 'delivered')
+             END`);
+    // The rest is done: settled, so no later event of their transaction waits for them.
+    await q.query(`
+      UPDATE outbox o SET settled_at = o.dispatched_at,
+             outcome = CASE
+               WHEN EXISTS (SELECT 1 FROM callback_attempts a WHERE a.transaction_id = o.transaction_id AND a.status = o.payload->>'status' AND a.delivered) THEN 'delivered'
+               WHEN EXISTS (SELECT 1 FROM callback_attempts a WHERE a.transaction_id = o.transaction_id AND a.status = o.payload->>'status') THEN 'failed'
+               ELSE 'skipped' END
+       WHERE o.dispatched_at IS NOT NULL AND o.topic = 'callback'`);
+    await q.query(`UPDATE outbox SET settled_at = dispatched_at WHERE dispatched_at IS NOT NULL AND topic = 'push'`);
     // The SP's events feed: its callback events in id (time) order.
     await q.query(`CREATE INDEX outbox_sp_events ON outbox (sp_id, event_id) WHERE topic = 'callback'`);
 

@@ -1,6 +1,14 @@
-import { signRequest } from '../../src/security/request-signature';
+import { signRequest } from './signature';
 import { MuwafaqaError } from './errors';
-import type { ErrorBody, SendConsentRequest, SendConsentResult, SpEventsPage, TransactionStatusResult, ValidateConsentResult } from './types';
+import type {
+  ConsentReceiptResult,
+  ErrorBody,
+  SendConsentRequest,
+  SendConsentResult,
+  SpEventsPage,
+  TransactionStatusResult,
+  ValidateConsentResult,
+} from './types';
 
 export interface MuwafaqaClientOptions {
   /** The gateway's base URL, e.g. `https://consent.example.ae` (UAE PASS integrations change only this). */
@@ -28,6 +36,7 @@ const PATHS = {
   status: '/api/v1/consent/transaction/status',
   cancel: '/api/v1/consent/transaction/cancel',
   events: '/api/v1/consent/events',
+  receipt: '/api/v1/consent/transaction/receipt',
 } as const;
 
 /**
@@ -70,6 +79,11 @@ export class MuwafaqaClient {
    */
   events(opts: { after?: string; limit?: number } = {}): Promise<SpEventsPage> {
     return this.call(PATHS.events, { spId: this.opts.clientId, ...opts });
+  }
+
+  /** The signed receipt of an accepted consent; check it with verifyReceipt. */
+  receipt(spTransactionID: string): Promise<ConsentReceiptResult> {
+    return this.call(PATHS.receipt, { spTransactionID, spId: this.opts.clientId });
   }
 
   /** Polls status until it leaves TRIGGERED or `timeoutMs` passes; answers the last status. */
@@ -127,7 +141,7 @@ export class MuwafaqaClient {
       return (await this.parse(res)) as T;
     } catch (err) {
       // A token revoked or rotated early: get a new one once.
-      if (!retried && err instanceof MuwafaqaError && err.code === 'SEC_1000001') {
+      if (!retried && err instanceof MuwafaqaError && (err.code === 'SEC_1000001' || err.code === 'SEC_1000040')) {
         this.token = undefined;
         return this.call(path, payload, true);
       }

@@ -76,6 +76,36 @@ export interface SpEventsPage {
   hasMore: boolean;
 }
 
+/** What the receipt route answers (Muwafaqa extension). */
+export interface ConsentReceiptResult {
+  uaePassTransactionID: string;
+  spTransactionID: string;
+  status: ConsentStatus;
+  /** Compact JWS; check it with verifyReceipt. */
+  receipt: string;
+  jwksUri: string;
+}
+
+/** The claims of a verified consent receipt. */
+export interface ConsentReceiptClaims {
+  iss: string;
+  aud: string | string[];
+  /** Pairwise pseudonym of the user for this SP; never an identifier. */
+  sub: string;
+  iat: number;
+  exp: number;
+  jti: string;
+  receipt_type: 'muwafaqa-consent-receipt/v1';
+  txn: string;
+  sp_transaction_id: string;
+  data_owner: string;
+  requester: { type: 'spToSp'; spId: string | null } | { type: 'peerToPeer'; name: string | null; nameAr: string | null };
+  purpose: { en: string | null; ar: string | null };
+  documents_accepted: string[];
+  documents_rejected: string[];
+  consented_at: string;
+}
+
 /** The seed's error body. */
 export interface ErrorBody {
   code: string;

@@ -14,6 +14,8 @@ export interface CallbackEvent {
   at: Date;
   sequence: number;
   settled: boolean;
+  /** An earlier callback event of the transaction was neither delivered nor finally failed when this was read. */
+  earlierPending: boolean;
 }
 
 export type CallbackOutcomeKind = 'delivered' | 'failed' | 'skipped';
@@ -26,7 +28,10 @@ export type CallbackOutcomeKind = 'delivered' | 'failed' | 'skipped';
 export class CallbackEvents {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** The committed event, or null when no callback event has that id (a job the relay never made). */
+  /**
+   * The committed event, and whether an earlier one of its transaction still holds it back (one
+   * query); null when no callback event has that id (a job the relay never made).
+   */
   async load(eventId: string): Promise<CallbackEvent | null> {
     const rows: {
       outbox_id: string;
@@ -37,11 +42,14 @@ export class CallbackEvents {
       at: Date;
       sequence: number;
       settled: boolean;
+      earlier_pending: boolean;
     }[] = await this.db.query(
       // Rows written before the DeliveryEvents migration have no consent event id: their outbox row still says what happened.
       `SELECT o.id::text AS outbox_id, o.transaction_id, t.sp_id, t.sp_transaction_id,
               COALESCE(e.to_status, o.payload->>'status') AS status, COALESCE(e.at, o.created_at) AS at,
-              COALESCE(e.sequence, 0) AS sequence, o.settled_at IS NOT NULL AS settled
+              COALESCE(e.sequence, 0) AS sequence, o.settled_at IS NOT NULL AS settled,
+              EXISTS (SELECT 1 FROM outbox p WHERE p.transaction_id = o.transaction_id AND p.topic = 'callback' AND p.id < o.id AND p.settled_at IS NULL)
+                AS earlier_pending
          FROM outbox o
          JOIN consent_transactions t ON t.id = o.transaction_id
          LEFT JOIN consent_events e ON e.transaction_id = o.transaction_id AND e.event_id = o.event_id
@@ -60,16 +68,8 @@ export class CallbackEvents {
       at: r.at,
       sequence: r.sequence,
       settled: r.settled,
+      earlierPending: r.earlier_pending,
     };
-  }
-
-  /** True while an earlier callback event of the same transaction is neither delivered nor finally failed. */
-  async earlierPending(event: CallbackEvent): Promise<boolean> {
-    const rows: { pending: boolean }[] = await this.db.query(
-      `SELECT EXISTS (SELECT 1 FROM outbox WHERE transaction_id = $1 AND topic = 'callback' AND id < $2 AND settled_at IS NULL) AS pending`,
-      [event.transactionId, event.outboxId],
-    );
-    return rows[0].pending;
   }
 
   /** Records the event's final outcome (once), which lets the transaction's next event go. */

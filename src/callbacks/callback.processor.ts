@@ -44,7 +44,7 @@ export class CallbackProcessor extends WorkerHost implements OnApplicationBootst
       return { skipped: 'no such event' };
     }
     if (event.settled) return { skipped: 'already settled' };
-    if (await this.events.earlierPending(event)) {
+    if (event.earlierPending) {
       await job.moveToDelayed(Date.now() + Math.max(50, Math.min(this.config.backoffBaseMs, 1000)), token);
       throw new DelayedError();
     }

@@ -143,6 +143,9 @@ export function loadConfig(env: Env = process.env) {
     tokenRateLimitPerMinute: int(env, 'TOKEN_RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
     /** Failed token requests per source address per minute, across client ids: bounds the scrypt work one source can cause. */
     tokenSourceFailuresPerMinute: int(env, 'TOKEN_SOURCE_FAILURES_PER_MINUTE', 240, 1, 1_000_000),
+    /** Answers 0001 / CONS_1000003 an SP may get per window before send and validate answer SEC_1000052 (enumeration). */
+    identifierProbeBudget: int(env, 'IDENTIFIER_PROBE_BUDGET', 200, 1, 10_000_000),
+    identifierProbeWindowSeconds: int(env, 'IDENTIFIER_PROBE_WINDOW_SECONDS', 3600, 10, 7 * 86_400),
     consentTtlSeconds: int(env, 'CONSENT_TTL_SECONDS', 600, 10, 30 * 86400),
     expirySweepIntervalMs: int(env, 'EXPIRY_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
     outboxPollIntervalMs: int(env, 'OUTBOX_POLL_INTERVAL_MS', 500, 10, 60_000),
@@ -182,6 +185,11 @@ export function loadConfig(env: Env = process.env) {
     vapidPublicKey: optional(env, 'VAPID_PUBLIC_KEY'),
     vapidPrivateKey: optional(env, 'VAPID_PRIVATE_KEY'),
     vapidSubject: optional(env, 'VAPID_SUBJECT'),
+    /** Hosts a Web Push subscription's endpoint may name (https only; `*.` matches sub-domains): FCM, Mozilla, Apple, Windows. */
+    webPushAllowedHosts: (optional(env, 'WEB_PUSH_ALLOWED_HOSTS') ?? 'fcm.googleapis.com,*.push.services.mozilla.com,*.push.apple.com,*.notify.windows.com')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
 
     /** Days after its decision (or expiry, cancellation) a refused or ended transaction is anonymised. */
     retentionDays: int(env, 'RETENTION_DAYS', 365, 1, 36_500),

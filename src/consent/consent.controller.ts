@@ -1,12 +1,14 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseInterceptors } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CallingSp } from '../security/authenticated.decorator';
+import { IdentifierProbeBudget } from './identifier-probes';
 import type { SpProfile } from '../service-providers/sp-directory.service';
 import { SendConsentDto, SendConsentResponseDto, TransactionRefDto, TransactionStatusResponseDto } from './dto/send-consent.dto';
 import { SpEventsPageDto, SpEventsQueryDto } from './dto/sp-events.dto';
 import { SendConsentService } from './send-consent.service';
 import { SpEventsService } from './sp-events.service';
 import { TransactionStatusService } from './transaction-status.service';
+import { ValidateConsentResponseDto } from './dto/consent-responses.dto';
 
 /** The UAE PASS-compatible SP API. Every route needs a token and a request signature. */
 @ApiTags('Consent (SP API)')
@@ -21,6 +23,7 @@ export class ConsentController {
   @Post('send')
   @ApiOperation({ summary: 'Send a consent request to a user (UAE PASS Send Consent Request)' })
   @ApiCreatedResponse({ type: SendConsentResponseDto })
+  @UseInterceptors(IdentifierProbeBudget)
   send(@CallingSp() sp: SpProfile, @Body() dto: SendConsentDto) {
     return this.sendService.send(sp, dto);
   }
@@ -28,6 +31,8 @@ export class ConsentController {
   @Post('validate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Run every check of send and answer what send would, writing nothing' })
+  @UseInterceptors(IdentifierProbeBudget)
+  @ApiOkResponse({ type: ValidateConsentResponseDto })
   validate(@CallingSp() sp: SpProfile, @Body() dto: SendConsentDto) {
     return this.sendService.validate(sp, dto);
   }
@@ -35,6 +40,7 @@ export class ConsentController {
   @Post('status')
   @HttpCode(200)
   @ApiOkResponse({ type: TransactionStatusResponseDto })
+  @ApiOperation({ summary: 'The status of one transaction (UAE PASS Transaction Status)' })
   status(@CallingSp() sp: SpProfile, @Body() dto: TransactionRefDto) {
     return this.statusService.status(sp, dto);
   }

@@ -6,7 +6,7 @@ import { UsersModule } from '../users/users.module';
 import { ConsentController, SpEventsController } from './consent.controller';
 import { ConsentTransitions } from './consent-transitions.service';
 import { ExpirySweeper } from './expiry-sweeper.service';
-import { IdentifierProbes } from './identifier-probes';
+import { IdentifierProbeBudget, IdentifierProbes } from './identifier-probes';
 import { SendConsentService } from './send-consent.service';
 import { SpEventsService } from './sp-events.service';
 import { TransactionStatusService } from './transaction-status.service';
@@ -14,7 +14,7 @@ import { TransactionStatusService } from './transaction-status.service';
 @Module({
   imports: [DatabaseModule, SecurityModule, ServiceProvidersModule, UsersModule],
   controllers: [ConsentController, SpEventsController],
-  providers: [IdentifierProbes, SendConsentService, SpEventsService, TransactionStatusService, ConsentTransitions, ExpirySweeper],
+  providers: [IdentifierProbes, IdentifierProbeBudget, SendConsentService, SpEventsService, TransactionStatusService, ConsentTransitions, ExpirySweeper],
   exports: [ConsentTransitions, ExpirySweeper, IdentifierProbes],
 })
 export class ConsentModule {}

@@ -44,7 +44,7 @@ export class AccessTokenGuard extends AuthGuard(BEARER_STRATEGY) {
 
   override handleRequest<T>(err: unknown, user: T): T {
     if (err) throw err;
-    if (!user) throw new ApiError('SEC_1000001');
+    if (!user) throw new ApiError('SEC_1000042', { header: 'Authorization' });
     return user;
   }
 }
@@ -71,7 +71,9 @@ export function Authenticated(kind: PrincipalKind) {
     return applyDecorators(
       SetMetadata(REQUIRED, kind),
       UseGuards(SpTransportGuard, SpHeadersGuard, AccessTokenGuard, SpSignatureGuard),
-      ApiSecurity('X-UP-AccessToken'),
+      // UAE PASS's pair (X-UP-AccessToken with the id_token as Bearer), or the access token alone as Bearer.
+      ApiSecurity({ 'X-UP-AccessToken': [], bearer: [] }),
+      ApiBearerAuth(),
       ApiHeader({ name: 'X-Timestamp', required: true, description: 'Unix time in milliseconds' }),
       ApiHeader({ name: 'X-UAEPASS-Signature', required: true, description: 'base64 HMAC-SHA256 of the canonical request string' }),
     );

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { checkEgressUrl, egressPost, EgressRefused, isForbiddenAddress, pinnedLookup, resolveEgress } from './egress-policy';
+import { loadConfig } from '../config/config';
+import { checkEgressUrl, isAllowedPushEndpoint, egressPost, EgressRefused, isForbiddenAddress, pinnedLookup, resolveEgress } from './egress-policy';
 
 const PRODUCTION = { requireHttps: true, allowPrivate: false, allowHosts: [] };
 const STRICT_HTTP = { requireHttps: false, allowPrivate: false, allowHosts: [] };
@@ -84,5 +85,24 @@ describe('egress policy', () => {
     } finally {
       server.close();
     }
+  });
+
+  it.each([
+    ['https://fcm.googleapis.com/fcm/send/abc', true],
+    ['https://updates.push.services.mozilla.com/wpush/v2/abc', true],
+    ['https://web.push.apple.com/QG9', true],
+    ['https://wns2-par02p.notify.windows.com/w/?token=abc', true],
+    ['http://fcm.googleapis.com/fcm/send/abc', false],
+    ['https://fcm.googleapis.com:8443/fcm/send/abc', false],
+    ['https://u:p@fcm.googleapis.com/fcm/send/abc', false],
+    ['https://127.0.0.1/push', false],
+    ['https://169.254.169.254/latest', false],
+    ['https://evil.example/push.services.mozilla.com', false],
+    ['https://push.services.mozilla.com.evil.example/x', false],
+    ['https://notfcm.googleapis.com/x', false],
+    ['https://.push.apple.com/x', false],
+    ['not a url', false],
+  ])('Web Push endpoint %s allowed by default: %s', (endpoint, allowed) => {
+    expect(isAllowedPushEndpoint(endpoint, loadConfig({}).webPushAllowedHosts)).toBe(allowed);
   });
 });

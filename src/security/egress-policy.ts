@@ -187,3 +187,20 @@ export function withoutCredentials(raw: string | null): string | null {
     return '(invalid URL)';
   }
 }
+
+/**
+ * A Web Push endpoint the gateway may open a TLS connection to: https on the default port, a host
+ * of a known push service (WEB_PUSH_ALLOWED_HOSTS; `*.` entries match sub-domains), no credentials. A subscription is
+ * user input: without this, any user could make the gateway connect to any host:port.
+ */
+export function isAllowedPushEndpoint(endpoint: string, allowedHosts: readonly string[]): boolean {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'https:' || url.port !== '' || url.username || url.password) return false;
+  const host = url.hostname.toLowerCase();
+  return allowedHosts.some((allowed) => (allowed.startsWith('*.') ? host.endsWith(allowed.slice(1)) && host.length > allowed.length - 1 : host === allowed));
+}

@@ -6,11 +6,16 @@ import { isDependencyDown } from '../common/errors/dependency-down';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { RateLimiter } from './rate-limiter';
 import { hashSecret, verifySecret } from '../common/secret-box';
-import { ADMIN_SCOPE, SP_CONSENT_SCOPE, TokenService } from './token.service';
+import { ADMIN_SCOPE, OPENID_SCOPE, SP_CONSENT_SCOPE, TokenService } from './token.service';
 
-/** What each kind of client may ask for; a request without `scope` gets all of it. */
+/** What each kind of client may ask for; a request without `scope` gets its default (an id_token comes with `openid`). */
 const ALLOWED_SCOPES = {
-  sp: [SP_CONSENT_SCOPE, 'openid'],
+  sp: [SP_CONSENT_SCOPE, OPENID_SCOPE],
+  admin: [ADMIN_SCOPE, OPENID_SCOPE],
+} as const;
+const DEFAULT_SCOPES = {
+  // UAE PASS integrations ask for no scope and expect the id_token of the header pair.
+  sp: [SP_CONSENT_SCOPE, OPENID_SCOPE],
   admin: [ADMIN_SCOPE],
 } as const;
 
@@ -56,7 +61,7 @@ export class OAuthService implements OnApplicationBootstrap {
     if (clientId.length > 200 || clientSecret.length > 500) throw this.invalidClient();
     const kind = await this.authenticateThrottled(clientId, clientSecret, source);
     const allowed: readonly string[] = ALLOWED_SCOPES[kind];
-    let scopes = [...allowed];
+    let scopes: string[] = [...DEFAULT_SCOPES[kind]];
     if (body.scope !== undefined) {
       if (typeof body.scope !== 'string')
         throw new ApiError('OAUTH_1000004', { reason: 'scope must be a string', reasonAr: 'يجب أن تكون الصلاحية نصاً' }).asOAuth('invalid_request');

@@ -10,11 +10,12 @@ import { ReplayFallback } from './replay-fallback.service';
 import { SpSignatureGuard, SpTransportGuard } from './sp-signature.guard';
 import { TokenKeysController } from './token-keys.controller';
 import { TokenService } from './token.service';
+import { WellKnownController } from './well-known.controller';
 
 /** Tokens, request signatures and who-may-call-what: a module with `@Authenticated` routes imports this one. */
 @Module({
   imports: [PassportModule, ServiceProvidersModule],
-  controllers: [OAuthController, TokenKeysController],
+  controllers: [OAuthController, TokenKeysController, WellKnownController],
   providers: [ReplayFallback, TokenService, OAuthService, RateLimiter, BearerStrategy, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard, SpTransportGuard],
   exports: [ReplayFallback, BearerStrategy, TokenService, RateLimiter, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard, SpTransportGuard],
 })

@@ -64,6 +64,8 @@ export class SpSignatureGuard implements CanActivate {
     if (!/^\d{1,16}$/.test(timestamp)) throw new ApiError('SEC_1000006');
     const windowMs = this.config.signatureWindowSeconds * 1000;
     if (!isWithinWindow(Number(timestamp), Date.now(), windowMs)) {
+      // The usual integration slip: Unix time in seconds. Say so rather than only "outside the window".
+      if (isWithinWindow(Number(timestamp) * 1000, Date.now(), windowMs)) throw new ApiError('SEC_1000043', { timestamp });
       throw new ApiError('SEC_1000003', { windowSeconds: this.config.signatureWindowSeconds });
     }
     if (sp.signingSecrets.length === 0) throw new ApiError('CONS_1000004');
@@ -81,13 +83,17 @@ export class SpSignatureGuard implements CanActivate {
       await this.limiter.consume(caller, this.config.rateLimitPerMinute, { key: `replay:${seen}`, ttlMs: 2 * windowMs });
     } catch (err) {
       if (!isDependencyDown(err)) throw err;
-      // Redis is away: replay protection moves to Postgres; the rate limit waits for Redis.
+      // Redis is away: replay protection moves to Postgres; the rate limit waits for Redis. What
+      // Redis may have accepted before (older than the outage) cannot be checked: refused.
+      this.replays.assertFreshDuringOutage(Number(timestamp));
       await this.replays.recordOnce(caller, seen, 2 * windowMs);
       req.sp = sp;
       return true;
     }
-    // After an outage, a request accepted through Postgres must not be replayable through Redis.
-    if (await this.replays.isActive()) await this.replays.recordOnce(caller, seen, 2 * windowMs);
+    // After an outage, a request accepted through Postgres must not be replayable through Redis;
+    // a future-dated one must stay refusable during a coming outage.
+    if (this.replays.mustAlsoRecord(Number(timestamp))) await this.replays.recordOnce(caller, seen, 2 * windowMs, true);
+    else if (await this.replays.isActive()) await this.replays.recordOnce(caller, seen, 2 * windowMs);
     req.sp = sp;
     return true;
   }

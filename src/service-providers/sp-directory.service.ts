@@ -6,6 +6,7 @@ import { KEY_MATERIAL, REDIS, redisKey } from '../common/core.module';
 import { subscriberOf } from '../common/redis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { KeyMaterial } from '../common/key-material';
+import { LruCache } from './lru-cache';
 
 /** What a request needs to know about an SP, with its secrets decrypted, cached in memory. */
 export interface SpProfile {
@@ -23,15 +24,20 @@ export interface SpProfile {
 }
 
 const CACHE_TTL_MS = 30_000;
+/** Lookups name SPs that may not exist (any token's subject): misses are cached too, within this cap. */
+const CACHE_MAX_ENTRIES = 10_000;
 
 /**
- * Looks SPs up for the hot path. Entries live 30 s at most; any change made through the admin
+ * Looks SPs up for the hot path. Entries live 30 s at most, at most 10 000 of them (least
+ * recently used first out, expired ones swept), so lookups of made-up ids cannot grow memory;
+ * any change made through the admin
  * API calls `invalidate`, which is published on Redis so every instance drops its copy at once.
  */
 @Injectable()
 export class SpDirectory implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SpDirectory.name);
-  private readonly cache = new Map<string, { at: number; profile: Promise<SpProfile | null> }>();
+  private readonly cache = new LruCache<string, Promise<SpProfile | null>>(CACHE_MAX_ENTRIES, CACHE_TTL_MS);
+  private sweeper?: NodeJS.Timeout;
   private subscriber?: Redis;
   private readonly channel: string;
 
@@ -51,17 +57,20 @@ export class SpDirectory implements OnModuleInit, OnModuleDestroy {
     // After a reconnect, messages may have been missed: start from empty.
     this.subscriber.on('ready', () => this.cache.clear());
     await this.subscriber.subscribe(this.channel);
+    this.sweeper = setInterval(() => this.cache.sweep(), CACHE_TTL_MS);
+    this.sweeper.unref();
   }
 
   onModuleDestroy(): void {
+    clearInterval(this.sweeper);
     this.subscriber?.disconnect();
   }
 
   get(clientId: string): Promise<SpProfile | null> {
     const hit = this.cache.get(clientId);
-    if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.profile;
+    if (hit) return hit;
     const profile = this.load(clientId);
-    this.cache.set(clientId, { at: Date.now(), profile });
+    this.cache.set(clientId, profile);
     profile.catch(() => this.cache.delete(clientId));
     return profile;
   }

@@ -124,7 +124,12 @@ describe('observability', () => {
         expect(res.body.components.schemas.ErrorBody.description).toContain(`\`${code}\``);
       }
       const sendOp = res.body.paths['/api/v1/consent/transaction/send'].post;
-      expect(Object.keys(sendOp.responses.default.content['application/json'].examples).sort()).toEqual([...codes].sort());
+      // Errors are described once (4XX and 5XX responses in components) and referenced by every operation.
+      expect(sendOp.responses['4XX']).toEqual({ $ref: '#/components/responses/ClientError' });
+      expect(sendOp.responses['5XX']).toEqual({ $ref: '#/components/responses/ServerError' });
+      const { ClientError, ServerError } = res.body.components.responses;
+      const listed = [ClientError, ServerError].flatMap((r) => Object.keys(r.content['application/json'].examples));
+      expect(listed.sort()).toEqual([...codes].sort());
       expect(sendOp.requestBody.content['application/json'].example).toMatchObject({ idDocType: 'EMIRATES_ID', spId: 'owner_sp_client_id' });
     });
 

@@ -93,7 +93,7 @@ describe('ops API under /admin/v1', () => {
     });
 
     it('is for admins only', async () => {
-      expectCatalogError(await http(`${gw.url}/admin/v1/transactions`), 401, 'SEC_1000001');
+      expectCatalogError(await http(`${gw.url}/admin/v1/transactions`), 401, 'SEC_1000042');
       const spToken = await clientToken(gw, spA.clientId, spA.clientSecret);
       expectCatalogError(
         await http(`${gw.url}/admin/v1/transactions`, { headers: { authorization: `Bearer ${spToken.body.access_token}` } }),

@@ -1,6 +1,7 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { CALLBACK_QUEUE } from '../../src/callbacks/callback-queue';
+import { PUSH_QUEUE } from '../../src/notifications/queues';
 import { uuidV7 } from '../../src/database/uuid-v7';
 import { OutboxRelay } from '../../src/outbox/outbox-relay.service';
 import { AppDevice, connectAppDevice } from '../support/app-device';
@@ -97,6 +98,24 @@ describe('security: a callback job forged or edited in Redis cannot change what 
     await eventually(async () => again.isCompleted(), 5000, 'the re-added job processed');
     expect((await queue.getJob(jobId))?.returnvalue).toEqual({ skipped: 'already settled' });
     expect(receiver.for(id)).toHaveLength(1);
+  });
+
+  it('a push job forged in Redis for a real transaction pushes nothing', async () => {
+    const { id } = await rejectedTransaction();
+    const pushQueue = gw.app.get<Queue>(getQueueToken(PUSH_QUEUE));
+    const device = devices[devices.length - 1];
+    const before = device.events.length;
+    const forged = [
+      await pushQueue.add('push', { eventId: uuidV7(), transactionId: id } as never, { jobId: `push-${uuidV7()}` }),
+      await pushQueue.add('push', { transactionId: id } as never, { jobId: 'evil-push' }),
+    ];
+    await eventually(async () => (await Promise.all(forged.map((j) => j.isCompleted()))).every(Boolean), 5000, 'the forged jobs processed');
+    expect(await Promise.all(forged.map(async (j) => (await pushQueue.getJob(j.id!))?.returnvalue.skipped))).toEqual([
+      'no such push event',
+      'not a job the outbox relay made',
+    ]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(device.events.length).toBe(before);
   });
 
   it('the relay reports a job planted under the id of a row it is about to relay, instead of taking it for its own', async () => {

@@ -168,14 +168,14 @@ describe('SP request signatures (X-Timestamp, X-UAEPASS-Signature)', () => {
       );
     });
 
-    it('answers SEC_1000001 when the id_token in Authorization belongs to another SP', async () => {
+    it('answers SEC_1000041 when the id_token in Authorization belongs to another SP', async () => {
       const other = await new SpClient(gw, spB).tokenPair();
-      await refusedWithoutWrites(401, 'SEC_1000001', () => a.send(sendBody(spA, user), { headers: { authorization: `Bearer ${other.id_token}` } }));
+      await refusedWithoutWrites(401, 'SEC_1000041', () => a.send(sendBody(spA, user), { headers: { authorization: `Bearer ${other.id_token}` } }));
     });
 
-    it('answers SEC_1000001 when an id_token is presented as the access token', async () => {
+    it('answers SEC_1000040 when an id_token is presented as the access token', async () => {
       const { id_token } = await a.tokenPair();
-      await refusedWithoutWrites(401, 'SEC_1000001', () => a.send(sendBody(spA, user), { headers: { 'x-up-accesstoken': id_token } }));
+      await refusedWithoutWrites(401, 'SEC_1000040', () => a.send(sendBody(spA, user), { headers: { 'x-up-accesstoken': id_token } }));
     });
 
     it('accepts Authorization: Bearer <access_token> alone', async () => {

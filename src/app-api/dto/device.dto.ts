@@ -7,5 +7,5 @@ import { DEVICE_LOCALES, type DeviceLocale } from '../../notifications/device-re
 export class RegisterDeviceDto {
   @ApiProperty({ enum: DEVICE_PLATFORMS }) @IsString() platform: DevicePlatform;
   @ApiProperty({ description: "FCM token, APNs token, Web Push subscription JSON, or any id for 'sse'" }) @IsString() pushToken: string;
-  @ApiPropertyOptional({ enum: DEVICE_LOCALES, default: 'en' }) @IsOptional() @IsString() locale?: DeviceLocale;
+  @ApiPropertyOptional({ enum: DEVICE_LOCALES, description: 'Absent means en' }) @IsOptional() @IsString() locale?: DeviceLocale;
 }

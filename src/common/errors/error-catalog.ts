@@ -217,6 +217,37 @@ export const ERROR_CATALOG = {
     ar: 'لا تُتاح المقاييس دون مصادقة في بيئة الإنتاج.',
     note: 'NODE_ENV=production without METRICS_TOKEN: set METRICS_TOKEN, or METRICS_PORT for an internal listener.',
   },
+  SEC_1000040: {
+    status: 401,
+    en: 'The access token in header [{header}] is invalid or expired.',
+    ar: 'رمز الوصول في الترويسة [{header}] غير صالح أو منتهي الصلاحية.',
+    note: 'Names the header that carried the token: X-UP-AccessToken, or Authorization when it carries the access token alone.',
+  },
+  SEC_1000041: {
+    status: 401,
+    en: 'The id_token in header [Authorization] is invalid, expired, or not issued to the client of the access token in [X-UP-AccessToken].',
+    ar: 'رمز الهوية (id_token) في الترويسة [Authorization] غير صالح أو منتهي الصلاحية أو لم يصدر لعميل رمز الوصول في [X-UP-AccessToken].',
+    note: 'UAE PASS header pair: both tokens must verify and name the same client.',
+  },
+  SEC_1000042: {
+    status: 401,
+    en: 'Header [{header}] is missing or is not of the form "Bearer <token>".',
+    ar: 'الترويسة [{header}] مفقودة أو ليست بالصيغة "Bearer <token>".',
+    note: 'The scheme name is case-insensitive (RFC 7235): "bearer" works too.',
+  },
+  SEC_1000043: {
+    status: 401,
+    en: 'X-Timestamp [{timestamp}] looks like seconds; it must be Unix time in milliseconds.',
+    ar: 'قيمة X-Timestamp [{timestamp}] تبدو بالثواني؛ يجب أن تكون وقت يونكس بالملي ثانية.',
+    note: 'A timestamp outside the window that would be inside it once multiplied by 1000.',
+  },
+
+  SEC_1000052: {
+    status: 429,
+    en: 'Too many requests for identifiers without a verified profile; retry after {retryAfter} seconds.',
+    ar: 'عدد كبير جداً من الطلبات لمعرّفات ليس لها ملف موثق؛ أعد المحاولة بعد {retryAfter} ثانية.',
+    note: 'Send and validate, once the SP spent IDENTIFIER_PROBE_BUDGET answers 0001 / CONS_1000003 in the window (enumeration).',
+  },
 
   // ---- Transport ----
   REQ_1000001: {

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Agent } from 'node:https';
 import webpush from 'web-push';
 import { APP_CONFIG, AppConfig } from '../../config/config';
+import { isAllowedPushEndpoint } from '../../security/egress-policy';
 import { parseWebPushSubscription, RegisteredDevice } from '../device-registry.service';
 import { byStatus, networkFailure, PROVIDER_TIMEOUT_MS, PushMessage, PushOutcome, PushProvider } from './push-provider';
 
@@ -18,6 +19,8 @@ export class WebPushProvider implements PushProvider {
     if (!vapidPublicKey || !vapidPrivateKey || !vapidSubject) return { outcome: 'rejected', detail: 'Web Push is not configured (VAPID_*)' };
     const subscription = parseWebPushSubscription(device.pushToken);
     if (!subscription) return { outcome: 'unregistered', detail: 'malformed subscription' };
+    // Checked at registration too; a row from before that check is dropped, never connected to.
+    if (!isAllowedPushEndpoint(subscription.endpoint, this.config.webPushAllowedHosts)) return { outcome: 'unregistered', detail: 'not a known push service' };
     try {
       const res = await webpush.sendNotification(
         subscription,
