@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { RUNS_WORKERS } from '../common/core.module';
@@ -11,7 +11,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
  * advisory lock and are idempotent, so every worker instance may run this timer.
  */
 @Injectable()
-export class PartitionMaintenance implements OnApplicationBootstrap, OnApplicationShutdown {
+export class PartitionMaintenance implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(PartitionMaintenance.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
@@ -35,7 +35,8 @@ export class PartitionMaintenance implements OnApplicationBootstrap, OnApplicati
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  // Before the shutdown hooks: TypeORM closes the database in its onApplicationShutdown.
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { RUNS_WORKERS } from '../common/core.module';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { latencyQuantile } from './latency-histogram';
@@ -38,7 +38,7 @@ export interface OpsSeries {
  * lock makes each row count once).
  */
 @Injectable()
-export class OpsRollupService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OpsRollupService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OpsRollupService.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
@@ -61,7 +61,8 @@ export class OpsRollupService implements OnApplicationBootstrap, OnApplicationSh
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  // Before the shutdown hooks: TypeORM closes the database in its onApplicationShutdown.
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
   }
