@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'public/**', 'coverage/**', 'bench/results/**', '*.js', '*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'public/**', 'coverage/**', 'bench/results/**', 'sdk/dist/**', '*.js', '*.mjs'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -26,6 +26,8 @@ declare module 'autocannon' {
       pipelining?: number;
       duration?: number;
       amount?: number;
+      /** Requests per second across all connections (open loop); the sustained measurement uses it. */
+      overallRate?: number;
       timeout?: number;
       method?: string;
       headers?: Record<string, string>;

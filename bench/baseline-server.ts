@@ -23,7 +23,7 @@ import { normalizeIdentifier } from '../src/consent/identifier-rules';
 import { SEND_BATCH_SQL, sendBatchParams } from '../src/consent/send-batcher';
 import { uuidV7 } from '../src/database/uuid-v7';
 import { verifyRequestSignature } from '../src/security/request-signature';
-import { identifierHash } from '../src/security/secret-box';
+import { identifierHash } from '../src/common/secret-box';
 
 const env = (name: string): string => {
   const v = process.env[name];

@@ -7,10 +7,12 @@
  *   baseline  the same sends against bench/baseline-server.ts (Fastify + pg, written by hand)
  *   pgbench   the exact SQL of one send, -M prepared, same concurrency (the database ceiling)
  *   notify    201 of a send -> the fake push provider receiving its push, under the send load
+ *   sustained the highest send rate held BENCH_SUSTAINED_SECONDS (60) with push p99 <= 1 s and no
+ *             queue growth, next to the 201-only rate (bench/sustained.ts; BENCH_SUSTAINED_STEPS tries)
  *
  * Every request is built and signed before the clock starts; autocannon only picks the next one.
  * Options: --duration S (10), --rows N (1000000), --connections 16,64, --keep-db,
- * --only framework,status,send,baseline,pgbench (e.g. to profile one route with BENCH_NODE_ARGS=--cpu-prof),
+ * --only framework,status,send,sustained,baseline,pgbench (e.g. to profile one route with BENCH_NODE_ARGS=--cpu-prof),
  * --instances N --workers M (run the gateway as `npm run start:cluster` does).
  * See docs/benchmark.md.
  */
@@ -25,6 +27,7 @@ import { Client } from 'pg';
 import { cpuTarget, startCpuCount } from './cpu';
 import { NotificationProbe, startNotificationProbe } from './notification-probe';
 import { PgbenchResult, runPgbench, sendScript } from './pgbench';
+import { describeSustained, measureSustained, SustainedResult } from './sustained';
 import {
   ADMIN_ID,
   ADMIN_SECRET,
@@ -51,7 +54,7 @@ interface Options {
   instances: number;
   /** Separate queue-worker processes (0: workers run inside the API process). */
   workers: number;
-  /** Measurements to run (default all): framework, status, send, baseline, pgbench. */
+  /** Measurements to run (default all): framework, status, send, sustained (needs send), baseline, pgbench. */
   only: Set<string>;
 }
 
@@ -63,7 +66,7 @@ function parseArgs(argv: string[]): Options {
     keepDb: false,
     instances: 1,
     workers: 0,
-    only: new Set(['framework', 'status', 'send', 'baseline', 'pgbench']),
+    only: new Set(['framework', 'status', 'send', 'sustained', 'baseline', 'pgbench']),
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -301,7 +304,12 @@ async function main(): Promise<void> {
   let probe: NotificationProbe | undefined;
   let gw: GatewayProcess | undefined;
   let db: Client | undefined;
-  const results: { load: LoadResult[]; pgbench: PgbenchResult[]; notification: Record<string, unknown>[] } = { load: [], pgbench: [], notification: [] };
+  const results: { load: LoadResult[]; pgbench: PgbenchResult[]; notification: Record<string, unknown>[]; sustained: SustainedResult[] } = {
+    load: [],
+    pgbench: [],
+    notification: [],
+    sustained: [],
+  };
   try {
     probe = await startNotificationProbe();
     const port = await freePort();
@@ -383,6 +391,28 @@ async function main(): Promise<void> {
       log(
         `notify@${c}: ${n.received}/${n.sent} pushes received${n.received ? `, p50 ${fmt(n.p50)} ms, p99 ${fmt(n.p99)} ms` : ' (no push pipeline in this build?)'}`,
       );
+      const ceiling = results.load.at(-1)!.rps;
+      if (opts.only.has('sustained') && ceiling > 0) results.sustained.push(await measureSustainedAt(c, ceiling));
+    }
+    async function measureSustainedAt(c: number, ceilingRps: number): Promise<SustainedResult> {
+      const redis = clusterNodes ? undefined : new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+      try {
+        return await measureSustained({
+          url: gw!.url,
+          path: SEND_PATH,
+          connections: c,
+          ceilingRps,
+          pool: (count, tag) => sendPool(sp, user.emiratesId, count, tag),
+          probe: probe!,
+          // Outbox rows not relayed yet, and push jobs waiting for a worker.
+          backlog: async () =>
+            (await db!.query(`SELECT count(*)::int AS n FROM outbox WHERE dispatched_at IS NULL`)).rows[0].n +
+            (redis ? await redis.llen(`{${prefix}}:push-notifications:wait`) : 0),
+          log,
+        });
+      } finally {
+        redis?.disconnect();
+      }
     }
 
     // The baseline needs the gateway's token keys, read while it still runs.
@@ -454,7 +484,9 @@ async function main(): Promise<void> {
   for (const r of rows) {
     const line = (label: string, rps?: number, p50?: number, p99?: number) =>
       `| ${String(r.c).padStart(5)} | ${label.padEnd(23)} | ${fmt(rps).padStart(7)} | ${fmt(p50, 2).padStart(7)} | ${fmt(p99, 2).padStart(7)} |`;
-    lines.push(line('send', r.send?.rps, r.send?.p50, r.send?.p99));
+    lines.push(line('send (201-only)', r.send?.rps, r.send?.p50, r.send?.p99));
+    const held = results.sustained.find((x) => x.connections === r.c);
+    if (held) lines.push(line('sustained (p99 <= 1 s)', held.sustainedRps));
     lines.push(line('baseline send (by hand)', r.baseline?.rps, r.baseline?.p50, r.baseline?.p99));
     lines.push(line('pgbench (send SQL)', r.pg?.tps, r.pg?.p50, r.pg?.p99));
     lines.push(line(`status (${opts.rows.toLocaleString('en')} rows)`, r.status?.rps, r.status?.p50, r.status?.p99));
@@ -468,6 +500,7 @@ async function main(): Promise<void> {
         (r.notify ? `, notify p99 = ${fmt(r.notify.p99, 1)} ms (target <= 250)` : ''),
     );
   }
+  for (const s of results.sustained) lines.push(describeSustained(s));
   if (!results.notification.length) lines.push('notification latency: not measured (the fake FCM received no pushes: no push worker in this build)');
   process.stdout.write(`${lines.join('\n')}\n`);
 

@@ -7,7 +7,7 @@ import { APP_CONFIG, AppConfig, ConfigError, loadConfig } from '../src/config/co
 import { dataSourceOptions } from '../src/database/database.options';
 import { KeyRotationService, RotationReport, RotationResult } from '../src/privacy/key-rotation.service';
 import { startEmbeddedPostgres } from '../src/runtime/embedded-postgres';
-import { resolveKeyMaterial } from '../src/security/key-material';
+import { resolveKeyMaterial } from '../src/common/key-material';
 
 /** Only what rotation needs: the database and the key ring (no HTTP, no Redis, no workers). */
 @Module({})

@@ -49,7 +49,8 @@ async function main(): Promise<void> {
   const opts = parseClusterArgs(process.argv.slice(2), existsSync(workerEntry));
   // Embedded PGlite and a private redis-server belong to one process; a cluster needs shared ones.
   const redisNamed = process.env.REDIS_URL || process.env.REDIS_SENTINELS || process.env.REDIS_CLUSTER_NODES;
-  if (!process.env.DATABASE_URL || !redisNamed) fail('DATABASE_URL and one of REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES must name the Postgres and Redis every instance shares');
+  if (!process.env.DATABASE_URL || !redisNamed)
+    fail('DATABASE_URL and one of REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES must name the Postgres and Redis every instance shares');
   if (opts.workers > 0 && !existsSync(workerEntry)) {
     say(`no ${workerEntry}: queue workers run inside the API processes instead`);
     opts.workers = 0;

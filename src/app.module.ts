@@ -17,6 +17,7 @@ import { HealthModule } from './health/health.module';
 import { loggerOptions } from './observability/logging';
 import { ObservabilityModule } from './observability/observability.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { OutboxModule } from './outbox/outbox.module';
 import { OpsConsoleModule } from './ops-console/ops-console.module';
 import { PrivacyModule } from './privacy/privacy.module';
 import { SecurityModule } from './security/security.module';
@@ -24,15 +25,19 @@ import { SecurityModule } from './security/security.module';
 export interface AppModuleOptions {
   /** True when the database is the embedded PGlite (one pooled connection). */
   embeddedDatabase?: boolean;
+  /** Run the queue workers and the periodic jobs in this process; default WORKERS_IN_PROCESS. */
+  workers?: boolean;
 }
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    // The one place that decides whether this process consumes queues and runs the timers.
+    const workers = options.workers ?? config.workersInProcess;
     return {
       module: AppModule,
       imports: [
-        CoreModule.forRoot(config),
+        CoreModule.forRoot(config, workers),
         LoggerModule.forRoot(loggerOptions(config)),
         TypeOrmModule.forRootAsync({
           useFactory: () => dataSourceOptions(config, options.embeddedDatabase),
@@ -47,15 +52,16 @@ export class AppModule {
         }),
         DatabaseModule,
         SecurityModule,
+        OutboxModule.forRoot(config),
         ConsentModule,
         AdminModule,
         HealthModule,
         ObservabilityModule,
-        NotificationsModule.forRoot(config, { workers: config.workersInProcess }),
+        NotificationsModule.forRoot(config, { workers }),
         AppApiModule,
-        CallbacksModule.forRoot(config, { workers: config.workersInProcess }),
+        CallbacksModule.forRoot(config, { workers }),
         OpsConsoleModule.forRoot(config),
-        PrivacyModule.forRoot(config, { workers: config.workersInProcess }),
+        PrivacyModule.forRoot(config, { workers }),
       ],
     };
   }

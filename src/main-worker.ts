@@ -22,7 +22,7 @@ async function main(): Promise<void> {
       "DATABASE_URL and one of REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES are required (a separate worker shares the API instances' Postgres and Redis)",
     );
   }
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ ...config, workersInProcess: true }), { bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { workers: true }), { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.flushLogs();
   process.stdout.write(`muwafaqa-worker: consuming queues (pid ${process.pid})\n`);

@@ -2,7 +2,7 @@
  * Send a consent request and poll until the user decides, with the Muwafaqa SDK.
  *
  *   MUWAFAQA_URL=http://localhost:3000 MUWAFAQA_CLIENT_ID=... MUWAFAQA_CLIENT_SECRET=... \
- *   MUWAFAQA_SIGNING_SECRET=... MUWAFAQA_IDENTIFIER=784-1990-1234567-1 \
+ *   MUWAFAQA_SIGNING_SECRET=... MUWAFAQA_IDENTIFIER=784-1990-1234567-6 \
  *   npx ts-node sdk/examples/send-and-poll.ts
  *
  * (`npm run demo` onboards an SP and a user and prints values you can use here.)

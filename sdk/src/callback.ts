@@ -1,5 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { verifyRequestSignature } from '../../src/security/request-signature';
+import { verifyRequestSignature } from './signature';
 import { CallbackVerificationError } from './errors';
 import type { ConsentCallback, ConsentStatus } from './types';
 

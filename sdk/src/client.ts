@@ -1,6 +1,14 @@
-import { signRequest } from '../../src/security/request-signature';
+import { signRequest } from './signature';
 import { MuwafaqaError } from './errors';
-import type { ErrorBody, SendConsentRequest, SendConsentResult, TransactionStatusResult, ValidateConsentResult } from './types';
+import type {
+  ConsentReceiptResult,
+  ErrorBody,
+  SendConsentRequest,
+  SendConsentResult,
+  SpEventsPage,
+  TransactionStatusResult,
+  ValidateConsentResult,
+} from './types';
 
 export interface MuwafaqaClientOptions {
   /** The gateway's base URL, e.g. `https://consent.example.ae` (UAE PASS integrations change only this). */
@@ -27,6 +35,8 @@ const PATHS = {
   validate: '/api/v1/consent/transaction/validate',
   status: '/api/v1/consent/transaction/status',
   cancel: '/api/v1/consent/transaction/cancel',
+  events: '/api/v1/consent/events',
+  receipt: '/api/v1/consent/transaction/receipt',
 } as const;
 
 /**
@@ -61,6 +71,19 @@ export class MuwafaqaClient {
   /** Withdraws a request the user has not decided yet. */
   cancel(spTransactionID: string): Promise<TransactionStatusResult> {
     return this.call(PATHS.cancel, { spTransactionID, spId: this.opts.clientId });
+  }
+
+  /**
+   * Muwafaqa extension: the SP's callback events after a cursor (the last `eventId` read), oldest
+   * first. Keep `next` and pass it as `after` next time; ask again while `hasMore`.
+   */
+  events(opts: { after?: string; limit?: number } = {}): Promise<SpEventsPage> {
+    return this.call(PATHS.events, { spId: this.opts.clientId, ...opts });
+  }
+
+  /** The signed receipt of an accepted consent; check it with verifyReceipt. */
+  receipt(spTransactionID: string): Promise<ConsentReceiptResult> {
+    return this.call(PATHS.receipt, { spTransactionID, spId: this.opts.clientId });
   }
 
   /** Polls status until it leaves TRIGGERED or `timeoutMs` passes; answers the last status. */
@@ -118,7 +141,7 @@ export class MuwafaqaClient {
       return (await this.parse(res)) as T;
     } catch (err) {
       // A token revoked or rotated early: get a new one once.
-      if (!retried && err instanceof MuwafaqaError && err.code === 'SEC_1000001') {
+      if (!retried && err instanceof MuwafaqaError && (err.code === 'SEC_1000001' || err.code === 'SEC_1000040')) {
         this.token = undefined;
         return this.call(path, payload, true);
       }

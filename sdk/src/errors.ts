@@ -33,3 +33,16 @@ export class CallbackVerificationError extends Error {
     this.name = 'CallbackVerificationError';
   }
 }
+
+export type ReceiptRejection = 'format' | 'typ' | 'alg' | 'key' | 'signature' | 'claims';
+
+/** A consent receipt that does not verify (or a token that is not a receipt at all). */
+export class ReceiptVerificationError extends Error {
+  constructor(
+    readonly reason: ReceiptRejection,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ReceiptVerificationError';
+  }
+}

@@ -54,6 +54,58 @@ export interface ConsentCallback {
   uaePassTransactionID: string;
 }
 
+/** Muwafaqa extension: one event of the SP's events feed (POST /api/v1/consent/events). */
+export interface SpEvent {
+  /** The callback's event id (X-Muwafaqa-Event-Id, webhook-id): the same on every retry. */
+  eventId: string;
+  uaePassTransactionID: string;
+  spTransactionID: string;
+  status: ConsentStatus;
+  /** ISO 8601, when the status changed. */
+  time: string;
+  /** The event's place among its transaction's events (TRIGGERED is 1). */
+  sequence: number;
+  /** The callback: not finished yet, delivered, given up after the last attempt, or not sent (no callback URL). */
+  delivery: 'pending' | 'delivered' | 'failed' | 'skipped';
+}
+
+export interface SpEventsPage {
+  events: SpEvent[];
+  /** Pass as `after` for the next page. */
+  next: string | null;
+  hasMore: boolean;
+}
+
+/** What the receipt route answers (Muwafaqa extension). */
+export interface ConsentReceiptResult {
+  uaePassTransactionID: string;
+  spTransactionID: string;
+  status: ConsentStatus;
+  /** Compact JWS; check it with verifyReceipt. */
+  receipt: string;
+  jwksUri: string;
+}
+
+/** The claims of a verified consent receipt. */
+export interface ConsentReceiptClaims {
+  iss: string;
+  aud: string | string[];
+  /** Pairwise pseudonym of the user for this SP; never an identifier. */
+  sub: string;
+  iat: number;
+  exp: number;
+  jti: string;
+  receipt_type: 'muwafaqa-consent-receipt/v1';
+  txn: string;
+  sp_transaction_id: string;
+  data_owner: string;
+  requester: { type: 'spToSp'; spId: string | null } | { type: 'peerToPeer'; name: string | null; nameAr: string | null };
+  purpose: { en: string | null; ar: string | null };
+  documents_accepted: string[];
+  documents_rejected: string[];
+  consented_at: string;
+}
+
 /** The seed's error body. */
 export interface ErrorBody {
   code: string;

@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { DatabaseModule } from '../database/database.module';
+import { SecurityModule } from '../security/security.module';
+import { ServiceProvidersModule } from '../service-providers/service-providers.module';
 import { AdminOnboardingController } from './admin.controller';
 import { OnboardingService } from './onboarding.service';
 import { OpsServiceProvidersController, OpsTransactionsController } from './ops-controller';
@@ -6,6 +9,7 @@ import { OpsServiceProvidersService } from './ops-service-providers.service';
 import { OpsTransactionsService } from './ops-transactions.service';
 
 @Module({
+  imports: [DatabaseModule, SecurityModule, ServiceProvidersModule],
   controllers: [AdminOnboardingController, OpsTransactionsController, OpsServiceProvidersController],
   providers: [OnboardingService, OpsTransactionsService, OpsServiceProvidersService],
   exports: [OnboardingService],

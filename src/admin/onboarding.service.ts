@@ -4,9 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { KEY_MATERIAL } from '../common/core.module';
 import { ApiError } from '../common/errors/api-error';
+import { newWebhookSecret } from '../callbacks/standard-webhooks';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { normalizeIdentifier } from '../consent/identifier-rules';
-import type { KeyMaterial } from '../security/key-material';
-import { hashSecret, identifierHash, newSecret } from '../security/secret-box';
+import { assertCallbackUrlAllowed, egressPolicyOf } from '../security/egress-policy';
+import type { KeyMaterial } from '../common/key-material';
+import { hashSecret, identifierHash, newSecret } from '../common/secret-box';
 import { TokenService } from '../security/token.service';
 import { SpDirectory } from '../service-providers/sp-directory.service';
 import { CreateServiceProviderDto, CreateUserDto, ServiceProviderCredentialsDto } from './dto/onboarding.dto';
@@ -21,9 +24,11 @@ export class OnboardingService {
     @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
     private readonly sps: SpDirectory,
     private readonly tokens: TokenService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async createServiceProvider(dto: CreateServiceProviderDto): Promise<ServiceProviderCredentialsDto> {
+    await assertCallbackUrlAllowed(dto.callbackUrl, egressPolicyOf(this.config));
     const clientSecret = newSecret();
     const signingSecret = newSecret();
     const box = this.keys.secretBox;
@@ -79,6 +84,25 @@ export class OnboardingService {
   async revokeSigningSecret(clientId: string, secretId: string): Promise<void> {
     await this.requireSp(clientId);
     await this.db.query(`UPDATE sp_signing_secrets SET revoked_at = now() WHERE sp_id = $1 AND id::text = $2 AND revoked_at IS NULL`, [clientId, secretId]);
+    await this.sps.invalidate(clientId);
+  }
+
+  /**
+   * Turns on Standard Webhooks signing of the SP's callbacks with a new `whsec_` secret (shown
+   * once; replaces the previous one at once, so the SP verifies with the new one from now on).
+   */
+  async setWebhookSecret(clientId: string): Promise<{ webhookSecret: string }> {
+    await this.requireSp(clientId);
+    const webhookSecret = newWebhookSecret();
+    await this.db.query(`UPDATE service_providers SET webhook_secret_enc = $2 WHERE client_id = $1`, [clientId, this.keys.secretBox.encrypt(webhookSecret)]);
+    await this.sps.invalidate(clientId);
+    return { webhookSecret };
+  }
+
+  /** Turns Standard Webhooks signing off: callbacks carry UAE PASS's signature only. */
+  async removeWebhookSecret(clientId: string): Promise<void> {
+    await this.requireSp(clientId);
+    await this.db.query(`UPDATE service_providers SET webhook_secret_enc = NULL WHERE client_id = $1`, [clientId]);
     await this.sps.invalidate(clientId);
   }
 

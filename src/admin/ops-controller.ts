@@ -13,6 +13,7 @@ import {
 } from './ops-dto';
 import { OpsServiceProvidersService } from './ops-service-providers.service';
 import { OpsTransactionsService } from './ops-transactions.service';
+import { ServiceProviderPageDto, TransactionDetailDto } from './dto/admin-responses.dto';
 
 @ApiTags('Admin: operations')
 @Controller('admin/v1/transactions')
@@ -38,6 +39,7 @@ export class OpsTransactionsController {
   @Get(':uaePassTransactionID')
   @ApiOperation({ summary: 'One transaction: documents, event history, notification and callback attempts, outbox rows' })
   @AuditedRead('transaction', 'uaePassTransactionID')
+  @ApiOkResponse({ type: TransactionDetailDto })
   get(@Param('uaePassTransactionID') id: string) {
     return this.transactions.get(id);
   }
@@ -51,12 +53,14 @@ export class OpsServiceProvidersController {
 
   @Get()
   @ApiOperation({ summary: 'List SPs (never their secrets), paged by clientId' })
+  @ApiOkResponse({ type: ServiceProviderPageDto })
   list(@Query() query: ListServiceProvidersQuery) {
     return this.sps.list(query);
   }
 
   @Get(':clientId')
   @ApiOkResponse({ type: ServiceProviderViewDto })
+  @ApiOperation({ summary: 'One SP (never its secrets)' })
   get(@Param('clientId') clientId: string) {
     return this.sps.get(clientId);
   }

@@ -34,18 +34,18 @@ export class ListServiceProvidersQuery {
 export class UpdateServiceProviderDto {
   @ApiPropertyOptional({ example: 'Dubai Municipality' }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(256) name?: string;
   @ApiPropertyOptional({ example: 'بلدية دبي' }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(256) nameAr?: string;
-  @ApiPropertyOptional({ nullable: true, example: 'https://sp.example/api/v1/consent/transaction/callback' })
+  @ApiPropertyOptional({ type: 'string', nullable: true, example: 'https://sp.example/api/v1/consent/transaction/callback' })
   @IsOptional()
   @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
   @MaxLength(2048)
   callbackUrl?: string | null;
-  @ApiPropertyOptional({ nullable: true, description: 'Sent back as X-API-Key on every callback; stored encrypted, never shown' })
+  @ApiPropertyOptional({ type: 'string', nullable: true, description: 'Sent back as X-API-Key on every callback; stored encrypted, never shown' })
   @IsOptional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(512)
   callbackApiKey?: string | null;
-  @ApiPropertyOptional({ nullable: true, example: 600, description: 'null: the gateway default (CONSENT_TTL_SECONDS)' })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, example: 600, description: 'null: the gateway default (CONSENT_TTL_SECONDS)' })
   @IsOptional()
   @IsInt()
   @Min(10)
@@ -61,27 +61,27 @@ export class TransactionSummaryDto {
   @ApiProperty({ enum: CONSENT_STATUSES }) status: ConsentStatus;
   @ApiProperty({ enum: ['spToSp', 'peerToPeer'] }) requestType: string;
   @ApiProperty() idDocType: string;
-  @ApiPropertyOptional({ nullable: true }) requestedById: string | null;
-  @ApiPropertyOptional({ nullable: true }) purpose: string | null;
-  @ApiPropertyOptional({ nullable: true }) purposeAr: string | null;
+  @ApiPropertyOptional({ type: 'string', nullable: true }) requestedById: string | null;
+  @ApiPropertyOptional({ type: 'string', nullable: true }) purpose: string | null;
+  @ApiPropertyOptional({ type: 'string', nullable: true }) purposeAr: string | null;
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;
   @ApiProperty() expiresAt: string;
-  @ApiPropertyOptional({ nullable: true }) decidedAt: string | null;
+  @ApiPropertyOptional({ type: 'string', format: 'date-time', nullable: true }) decidedAt: string | null;
 }
 
 export class TransactionPageDto {
   @ApiProperty({ type: [TransactionSummaryDto] }) items: TransactionSummaryDto[];
-  @ApiPropertyOptional({ nullable: true, description: 'Pass as cursor for the next page; null on the last page' }) nextCursor: string | null;
+  @ApiPropertyOptional({ type: 'string', nullable: true, description: 'Pass as cursor for the next page; null on the last page' }) nextCursor: string | null;
 }
 
 export class ServiceProviderViewDto {
   @ApiProperty() clientId: string;
   @ApiProperty() name: string;
   @ApiProperty() nameAr: string;
-  @ApiPropertyOptional({ nullable: true }) callbackUrl: string | null;
+  @ApiPropertyOptional({ type: 'string', nullable: true }) callbackUrl: string | null;
   @ApiProperty({ description: 'The key itself is never shown' }) hasCallbackApiKey: boolean;
-  @ApiPropertyOptional({ nullable: true }) consentTtlSeconds: number | null;
+  @ApiPropertyOptional({ type: 'integer', nullable: true }) consentTtlSeconds: number | null;
   @ApiProperty() effectiveConsentTtlSeconds: number;
   @ApiProperty() disabled: boolean;
   @ApiProperty() activeSigningSecrets: number;
@@ -92,7 +92,7 @@ export class ServiceProviderViewDto {
 export class StatusCountsDto {
   @ApiProperty() from: string;
   @ApiProperty() to: string;
-  @ApiPropertyOptional({ nullable: true }) spId: string | null;
+  @ApiPropertyOptional({ type: 'string', nullable: true }) spId: string | null;
   @ApiProperty({ example: { TRIGGERED: 3, ACCEPTED: 10, REJECTED: 1, INIT_FAILED: 0, EXPIRED: 2, CANCELLED: 0, REVOKED: 0 } }) counts: Record<
     ConsentStatus,
     number

@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { KEY_MATERIAL } from '../common/core.module';
 import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import type { KeyMaterial } from '../security/key-material';
+import { assertCallbackUrlAllowed, egressPolicyOf, withoutCredentials } from '../security/egress-policy';
+import type { KeyMaterial } from '../common/key-material';
 import { SpDirectory } from '../service-providers/sp-directory.service';
 import { decodeCursor, encodeCursor } from './ops-cursor';
 import { ListServiceProvidersQuery, ServiceProviderViewDto, UpdateServiceProviderDto } from './ops-dto';
@@ -61,6 +62,7 @@ export class OpsServiceProvidersService {
   /** Changes only the fields sent; `null` clears callbackUrl, callbackApiKey or consentTtlSeconds. */
   async update(clientId: string, dto: UpdateServiceProviderDto): Promise<ServiceProviderViewDto> {
     await this.get(clientId);
+    await assertCallbackUrlAllowed(dto.callbackUrl, egressPolicyOf(this.config));
     const sets: string[] = [];
     const args: unknown[] = [clientId];
     const set = (column: string, value: unknown) => {
@@ -85,7 +87,7 @@ export class OpsServiceProvidersService {
       clientId: r.client_id,
       name: r.name,
       nameAr: r.name_ar,
-      callbackUrl: r.callback_url,
+      callbackUrl: withoutCredentials(r.callback_url),
       hasCallbackApiKey: r.has_api_key,
       consentTtlSeconds: r.consent_ttl_seconds,
       effectiveConsentTtlSeconds: r.consent_ttl_seconds ?? this.config.consentTtlSeconds,

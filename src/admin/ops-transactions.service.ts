@@ -5,9 +5,11 @@ import { ApiError, fieldError } from '../common/errors/api-error';
 import { SqlFilter } from '../common/sql-filter';
 import { CONSENT_STATUSES, ConsentStatus } from '../consent/consent-state-machine';
 import { maskIdentifier } from '../consent/identifier-rules';
+import { outboxJobId } from '../outbox/outbox-jobs';
+import type { OutboxTopic } from '../outbox/outbox-topics';
 import { InjectReadDataSource } from '../database/read-database';
-import type { KeyMaterial } from '../security/key-material';
-import type { IdDocType } from '../users/user-profile.entity';
+import type { KeyMaterial } from '../common/key-material';
+import type { IdDocType } from '../users/id-doc-types';
 import { decodeCursor, encodeCursor, PG_TIMESTAMP_TEXT, UUID } from './ops-cursor';
 import { CountTransactionsQuery, SearchTransactionsQuery, StatusCountsDto, TransactionPageDto, TransactionSummaryDto } from './ops-dto';
 
@@ -122,7 +124,11 @@ export class OpsTransactionsService {
            FROM callback_attempts WHERE transaction_id = $1 ORDER BY id`,
         [id],
       ),
-      this.db.query(`SELECT id, topic, created_at AS "createdAt", dispatched_at AS "dispatchedAt" FROM outbox WHERE transaction_id = $1 ORDER BY id`, [id]),
+      this.db.query(
+        `SELECT id, topic, event_id AS "eventId", created_at AS "createdAt", dispatched_at AS "dispatchedAt", settled_at AS "settledAt", outcome
+           FROM outbox WHERE transaction_id = $1 ORDER BY id`,
+        [id],
+      ),
       this.db.query(`SELECT identifier_enc FROM user_documents WHERE user_id = $1 AND id_doc_type = $2 LIMIT 1`, [tx.user_id, tx.id_doc_type]) as Promise<
         { identifier_enc: string }[]
       >,
@@ -136,7 +142,7 @@ export class OpsTransactionsService {
       events,
       notificationAttempts,
       callbackAttempts,
-      outbox: outbox.map((o: { id: string }) => ({ ...o, jobId: `outbox-${o.id}` })),
+      outbox: outbox.map((o: { topic: OutboxTopic; eventId: string }) => ({ ...o, jobId: outboxJobId(o.topic, o.eventId) })),
     };
   }
 

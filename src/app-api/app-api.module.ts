@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
+import { ConsentModule } from '../consent/consent.module';
 import { DecisionService } from '../consent/decision.service';
 import { ReceiptController } from '../consent/receipt.controller';
 import { ReceiptService } from '../consent/receipt.service';
+import { SecurityModule } from '../security/security.module';
+import { ServiceProvidersModule } from '../service-providers/service-providers.module';
 import { AppConsentsController, AppDevicesController } from './app-consents.controller';
 import { AppConsentsService } from './app-consents.service';
 import { DecisionMediaTypeGuard } from './decision-media-type.guard';
@@ -9,6 +12,7 @@ import { ReferenceAppServer } from './reference-app';
 
 /** The user's side: /app/v1 routes, decisions and receipts, the SP's receipt route, and the web app at /app/. */
 @Module({
+  imports: [ConsentModule, SecurityModule, ServiceProvidersModule],
   controllers: [AppConsentsController, AppDevicesController, ReceiptController],
   providers: [AppConsentsService, DecisionService, ReceiptService, DecisionMediaTypeGuard, ReferenceAppServer],
   exports: [DecisionService, ReceiptService],

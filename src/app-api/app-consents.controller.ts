@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DECISION_MEDIA_TYPE } from '../common/media-types';
 import { DecisionService } from '../consent/decision.service';
 import { ReceiptService } from '../consent/receipt.service';
@@ -10,6 +10,16 @@ import { AppConsentsService } from './app-consents.service';
 import { DecisionMediaTypeGuard } from './decision-media-type.guard';
 import { ConsentDecisionDto, ListConsentsQueryDto } from './dto/app-consent.dto';
 import { RegisterDeviceDto } from './dto/device.dto';
+import { ConsentReceiptResponseDto } from '../consent/dto/consent-responses.dto';
+import {
+  AppConsentDetailDto,
+  AppConsentHistoryDto,
+  AppConsentPageDto,
+  DecisionResultDto,
+  RegisteredDeviceDto,
+  RegisteredDeviceListDto,
+  RevokeResultDto,
+} from './dto/app-responses.dto';
 
 /** The user's side: their consent requests. A user sees only their own. */
 @ApiTags('App (user)')
@@ -24,18 +34,21 @@ export class AppConsentsController {
 
   @Get()
   @ApiOperation({ summary: 'List my requests: pending first, then newest; filter by status; paged by nextCursor' })
+  @ApiOkResponse({ type: AppConsentPageDto })
   list(@Caller() user: Principal, @Query() query: ListConsentsQueryDto) {
     return this.consents.list(user.subject, query);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One request in English and Arabic: requesting party, purpose, documents, expiry' })
+  @ApiOkResponse({ type: AppConsentDetailDto })
   get(@Caller() user: Principal, @Param('id') id: string) {
     return this.consents.get(user.subject, id);
   }
 
   @Get(':id/history')
   @ApiOperation({ summary: 'The status history (event log) of one request' })
+  @ApiOkResponse({ type: AppConsentHistoryDto })
   history(@Caller() user: Principal, @Param('id') id: string) {
     return this.consents.history(user.subject, id);
   }
@@ -45,6 +58,7 @@ export class AppConsentsController {
   @UseGuards(DecisionMediaTypeGuard)
   @ApiConsumes(DECISION_MEDIA_TYPE)
   @ApiOperation({ summary: 'Accept or reject, as a whole or per document (rejecting a mustBeAccepted document rejects the request)' })
+  @ApiOkResponse({ type: DecisionResultDto })
   decide(@Caller() user: Principal, @Param('id') id: string, @Body() dto: ConsentDecisionDto) {
     return this.decisions.decide(user.subject, id, dto);
   }
@@ -52,12 +66,14 @@ export class AppConsentsController {
   @Post(':id/revoke')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke an accepted consent; the SP is called back with REVOKED' })
+  @ApiOkResponse({ type: RevokeResultDto })
   revoke(@Caller() user: Principal, @Param('id') id: string) {
     return this.decisions.revoke(user.subject, id);
   }
 
   @Get(':id/receipt')
   @ApiOperation({ summary: 'The signed receipt (compact JWS) of an accepted consent' })
+  @ApiOkResponse({ type: ConsentReceiptResponseDto })
   receipt(@Caller() user: Principal, @Param('id') id: string) {
     return this.receipts.forUser(user.subject, id);
   }
@@ -71,17 +87,23 @@ export class AppDevicesController {
   constructor(private readonly devices: DeviceRegistry) {}
 
   @Post()
+  @ApiOperation({ summary: 'Register a device (push token and platform) to be notified of new requests' })
+  @ApiCreatedResponse({ type: RegisteredDeviceDto })
   register(@Caller() user: Principal, @Body() dto: RegisterDeviceDto) {
     return this.devices.register(user.subject, dto);
   }
 
   @Get()
+  @ApiOperation({ summary: 'My registered devices' })
+  @ApiOkResponse({ type: RegisteredDeviceListDto })
   list(@Caller() user: Principal) {
     return this.devices.list(user.subject).then((items) => ({ items }));
   }
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Remove one of my devices' })
+  @ApiNoContentResponse({ description: 'Removed' })
   unregister(@Caller() user: Principal, @Param('id') id: string) {
     return this.devices.unregister(user.subject, id);
   }

@@ -2,9 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import type { ConsentStatus } from '../consent/consent-state-machine';
+import { egressPolicyOf, egressPost, EgressRefused } from '../security/egress-policy';
 import { signedHeaders } from '../security/request-signature';
 import { SpDirectory } from '../service-providers/sp-directory.service';
+import type { CallbackEvent } from './callback-events';
+import { standardWebhookHeaders } from './standard-webhooks';
 
 export interface CallbackOutcome {
   delivered: boolean;
@@ -16,11 +18,18 @@ export interface CallbackOutcome {
 /** Thrown when the SP did not take the callback; BullMQ retries the job with backoff. */
 export class CallbackNotDelivered extends Error {}
 
+/** Headers beside UAE PASS's: the same event id on every retry, when it happened, its place in the transaction. */
+export const EVENT_ID_HEADER = 'X-Muwafaqa-Event-Id';
+export const EVENT_TIME_HEADER = 'X-Muwafaqa-Event-Time';
+export const EVENT_SEQUENCE_HEADER = 'X-Muwafaqa-Event-Sequence';
+
 /**
  * Calls the SP back as UAE PASS does: POST {callbackUrl} with the body
  * `{ spTransactionID, status, uaePassTransactionID }`, the SP's X-API-Key, and X-Timestamp +
  * X-UAEPASS-Signature made with the SP's newest signing secret (the same canonical string the
- * SP's own requests are checked with). Every attempt is recorded in callback_attempts.
+ * SP's own requests are checked with). Beside them, the event's id, time and sequence; and, for
+ * an SP with a webhook secret, the Standard Webhooks headers. Every attempt is recorded in
+ * callback_attempts.
  */
 @Injectable()
 export class CallbackDelivery {
@@ -32,21 +41,17 @@ export class CallbackDelivery {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Delivers one callback; throws CallbackNotDelivered on non-2xx, timeout or network error. */
-  async deliver(transactionId: string, status: ConsentStatus, attempt: number): Promise<CallbackOutcome | null> {
-    const rows: { sp_id: string; sp_transaction_id: string }[] = await this.db.query(
-      `SELECT sp_id, sp_transaction_id FROM consent_transactions WHERE id = $1`,
-      [transactionId],
-    );
-    const tx = rows[0];
-    if (!tx) return null;
-    const sp = await this.sps.get(tx.sp_id);
-    // An SP without a callback URL polls the status route instead: nothing to deliver.
+  /**
+   * Delivers one committed event; null when the SP has no callback URL (it polls or reads its
+   * events feed instead). Throws CallbackNotDelivered on non-2xx, timeout or network error.
+   */
+  async deliver(event: CallbackEvent, attempt: number): Promise<CallbackOutcome | null> {
+    const sp = await this.sps.get(event.spId);
     if (!sp?.callbackUrl) return null;
 
     const url = new URL(sp.callbackUrl);
     // Key order is part of the wire format the SP signs over; keep it as UAE PASS sends it.
-    const body = JSON.stringify({ spTransactionID: tx.sp_transaction_id, status, uaePassTransactionID: transactionId });
+    const body = JSON.stringify({ spTransactionID: event.spTransactionId, status: event.status, uaePassTransactionID: event.transactionId });
     const started = Date.now();
     let outcome: CallbackOutcome;
     if (sp.signingSecrets.length === 0) {
@@ -56,16 +61,20 @@ export class CallbackDelivery {
         'content-type': 'application/json',
         ...signedHeaders(sp.signingSecrets[0], 'POST', url.pathname + url.search, body),
         ...(sp.callbackApiKey ? { 'X-API-Key': sp.callbackApiKey } : {}),
+        [EVENT_ID_HEADER]: event.eventId,
+        [EVENT_TIME_HEADER]: event.at.toISOString(),
+        [EVENT_SEQUENCE_HEADER]: String(event.sequence),
+        ...(sp.webhookSecret ? standardWebhookHeaders(sp.webhookSecret, event.eventId, body) : {}),
       };
       outcome = await this.post(url, headers, body, started);
     }
     await this.db.query(
       `INSERT INTO callback_attempts (transaction_id, status, attempt, url, status_code, error, latency_ms, delivered)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [transactionId, status, attempt, this.safeUrl(url), outcome.statusCode, outcome.error, outcome.latencyMs, outcome.delivered],
+      [event.transactionId, event.status, attempt, this.safeUrl(url), outcome.statusCode, outcome.error, outcome.latencyMs, outcome.delivered],
     );
     if (!outcome.delivered) {
-      this.logger.warn(`callback ${status} for ${transactionId} to ${sp.clientId} not delivered (attempt ${attempt}): ${outcome.error}`);
+      this.logger.warn(`callback ${event.status} for ${event.transactionId} to ${sp.clientId} not delivered (attempt ${attempt}): ${outcome.error}`);
       throw new CallbackNotDelivered(outcome.error ?? 'not delivered');
     }
     return outcome;
@@ -73,21 +82,20 @@ export class CallbackDelivery {
 
   private async post(url: URL, headers: Record<string, string>, body: string, started: number): Promise<CallbackOutcome> {
     try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers,
-        body,
-        // A redirect could carry the signed callback elsewhere; the SP must register the final URL.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.config.callbackTimeoutMs),
-      });
-      await res.arrayBuffer().catch(() => undefined);
+      // Checked and pinned to the resolved address; no redirect is followed (the SP registers the final URL).
+      const status = await egressPost(url, headers, body, this.config.callbackTimeoutMs, egressPolicyOf(this.config));
       const latencyMs = Date.now() - started;
-      const delivered = res.status >= 200 && res.status < 300;
-      return { delivered, statusCode: res.status, error: delivered ? null : `HTTP ${res.status}`, latencyMs };
+      const delivered = status >= 200 && status < 300;
+      return { delivered, statusCode: status, error: delivered ? null : `HTTP ${status}`, latencyMs };
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
-      const error = e.name === 'TimeoutError' ? `timeout after ${this.config.callbackTimeoutMs} ms` : (e.cause?.code ?? e.message).slice(0, 200);
+      const e = err as Error;
+      // Generic on purpose: operators must not learn which internal ports answer (no port-scan oracle).
+      const error =
+        e instanceof EgressRefused
+          ? 'destination refused by the egress policy'
+          : e.name === 'TimeoutError'
+            ? `timeout after ${this.config.callbackTimeoutMs} ms`
+            : 'connection failed';
       return { delivered: false, statusCode: null, error, latencyMs: Date.now() - started };
     }
   }

@@ -1,21 +1,24 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { createRedisClient, RedisClient, whenReady } from './redis';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { KeyMaterial, resolveKeyMaterial } from '../security/key-material';
+import { KeyMaterial, resolveKeyMaterial } from './key-material';
 
 export const REDIS = Symbol('REDIS');
 export const KEY_MATERIAL = Symbol('KEY_MATERIAL');
+/** True when this process runs the queue workers and the periodic jobs (decided by AppModule.forRoot). */
+export const RUNS_WORKERS = Symbol('RUNS_WORKERS');
 
 @Global()
 @Module({})
 export class CoreModule implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
 
-  static forRoot(config: AppConfig) {
+  static forRoot(config: AppConfig, runsWorkers: boolean) {
     return {
       module: CoreModule,
       providers: [
         { provide: APP_CONFIG, useValue: config },
+        { provide: RUNS_WORKERS, useValue: runsWorkers },
         { provide: KEY_MATERIAL, useFactory: (): KeyMaterial => resolveKeyMaterial(config) },
         {
           provide: REDIS,
@@ -28,7 +31,7 @@ export class CoreModule implements OnApplicationShutdown {
           },
         },
       ],
-      exports: [APP_CONFIG, KEY_MATERIAL, REDIS],
+      exports: [APP_CONFIG, KEY_MATERIAL, REDIS, RUNS_WORKERS],
     };
   }
 

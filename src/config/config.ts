@@ -57,6 +57,23 @@ function enumOf<T extends string>(env: Env, name: string, values: readonly T[], 
   return raw as T;
 }
 
+/** True when `b64` is exactly the base64 (or base64url) form of 32 bytes: `Buffer.from` alone ignores junk. */
+function isBase64Of32Bytes(b64: string): boolean {
+  const key = Buffer.from(b64, 'base64');
+  const canonical = (s: string) => s.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+  return key.length === 32 && canonical(key.toString('base64url')) === canonical(b64);
+}
+
+/**
+ * Secrets printed in the README and docs as examples. Anyone can read them, so production refuses
+ * them (and anything still saying "change me").
+ */
+export const DOCUMENTED_EXAMPLE_SECRETS: readonly string[] = ['change-me-please-123'];
+
+function isDocumentedExample(secret: string): boolean {
+  return DOCUMENTED_EXAMPLE_SECRETS.includes(secret) || /change[-_ ]?me/i.test(secret);
+}
+
 /** `id:base64key,id2:base64key`: 32-byte keys; the first is the active one. */
 function keyRing(env: Env, name: string): { id: string; key: Buffer }[] | undefined {
   const raw = optional(env, name);
@@ -64,7 +81,7 @@ function keyRing(env: Env, name: string): { id: string; key: Buffer }[] | undefi
   const ring = raw.split(',').map((part) => {
     const [id, b64] = part.split(':');
     const key = Buffer.from(b64 ?? '', 'base64');
-    if (!id || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || key.length !== 32) {
+    if (!id || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || !isBase64Of32Bytes(b64 ?? '')) {
       throw new ConfigError(`${name} is invalid: expected "keyId:base64(32 bytes)" entries separated by commas`);
     }
     return { id, key };
@@ -128,14 +145,33 @@ export function loadConfig(env: Env = process.env) {
 
     signatureWindowSeconds: int(env, 'SIGNATURE_WINDOW_SECONDS', 300, 1, 3600),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 1_000_000),
-    /** Token requests per client id per minute (scrypt is CPU-heavy, so guessing is throttled too). */
+    /** Failed token requests per (client id, source address) per minute; successes never count. */
     tokenRateLimitPerMinute: int(env, 'TOKEN_RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
+    /** Failed token requests per source address per minute, across client ids: bounds the scrypt work one source can cause. */
+    tokenSourceFailuresPerMinute: int(env, 'TOKEN_SOURCE_FAILURES_PER_MINUTE', 240, 1, 1_000_000),
+    /** Answers 0001 / CONS_1000003 an SP may get per window before send and validate answer SEC_1000052 (enumeration). */
+    identifierProbeBudget: int(env, 'IDENTIFIER_PROBE_BUDGET', 200, 1, 10_000_000),
+    identifierProbeWindowSeconds: int(env, 'IDENTIFIER_PROBE_WINDOW_SECONDS', 3600, 10, 7 * 86_400),
     consentTtlSeconds: int(env, 'CONSENT_TTL_SECONDS', 600, 10, 30 * 86400),
     expirySweepIntervalMs: int(env, 'EXPIRY_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
     outboxPollIntervalMs: int(env, 'OUTBOX_POLL_INTERVAL_MS', 500, 10, 60_000),
     /** Group commit of send: how long sends gather while a batch statement runs, and at most how many share one. */
     sendBatchWindowMs: int(env, 'SEND_BATCH_WINDOW_MS', 2, 0, 10_000),
     sendBatchMax: int(env, 'SEND_BATCH_MAX', 64, 1, 1000),
+    /** Callbacks and Web Push may reach private, loopback and link-local addresses (default: outside production only). */
+    egressAllowPrivate: bool(env, 'EGRESS_ALLOW_PRIVATE', env.NODE_ENV !== 'production'),
+    /** Host names allowed as callback destinations whatever they resolve to (an SP inside the network on purpose). */
+    egressAllowHosts: (optional(env, 'EGRESS_ALLOW_HOSTS') ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+    /** When set, /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; in production /metrics is refused without it (or METRICS_PORT). */
+    metricsToken: optional(env, 'METRICS_TOKEN'),
+    /** Serve /metrics on its own listener (internal network) instead of the API port; also in worker processes. */
+    metricsPort: optional(env, 'METRICS_PORT') === undefined ? undefined : int(env, 'METRICS_PORT', 0, 0, 65535),
+    metricsHost: str(env, 'METRICS_HOST', '0.0.0.0'),
+    /** Database and queue gauges are computed at most this often (one instance per interval). */
+    metricsRefreshIntervalMs: int(env, 'METRICS_REFRESH_INTERVAL_MS', 15_000, 100, 3_600_000),
     /** /health/ready answers 503 when a queue's oldest waiting job is older than this (0: no queue check). */
     readyQueueLagSeconds: int(env, 'READY_QUEUE_LAG_SECONDS', 300, 0, 86_400),
 
@@ -158,6 +194,11 @@ export function loadConfig(env: Env = process.env) {
     vapidPublicKey: optional(env, 'VAPID_PUBLIC_KEY'),
     vapidPrivateKey: optional(env, 'VAPID_PRIVATE_KEY'),
     vapidSubject: optional(env, 'VAPID_SUBJECT'),
+    /** Hosts a Web Push subscription's endpoint may name (https only; `*.` matches sub-domains): FCM, Mozilla, Apple, Windows. */
+    webPushAllowedHosts: (optional(env, 'WEB_PUSH_ALLOWED_HOSTS') ?? 'fcm.googleapis.com,*.push.services.mozilla.com,*.push.apple.com,*.notify.windows.com')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
 
     /** Days after its decision (or expiry, cancellation) a refused or ended transaction is anonymised. */
     retentionDays: int(env, 'RETENTION_DAYS', 365, 1, 36_500),
@@ -181,6 +222,10 @@ export function loadConfig(env: Env = process.env) {
     opsSessionTtlSeconds: int(env, 'OPS_SESSION_TTL_SECONDS', 8 * 3600, 60, 7 * 86400),
     /** Signs the console's cookies; derived from IDENTIFIER_HASH_KEY when unset. */
     opsCookieSecret: optional(env, 'OPS_COOKIE_SECRET'),
+    /** How often the 5-minute rollups behind the console's charts are brought up to date. */
+    opsRollupIntervalMs: int(env, 'OPS_ROLLUP_INTERVAL_MS', 30_000, 100, 3_600_000),
+    /** Rows younger than this wait for the next run, so a row committed late is never skipped by the watermark. */
+    opsRollupSettleSeconds: int(env, 'OPS_ROLLUP_SETTLE_SECONDS', 30, 0, 3600),
   };
   for (const name of ['REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const) {
     const list = optional(env, name);
@@ -211,8 +256,27 @@ export function loadConfig(env: Env = process.env) {
   if (config.opsCookieSecret !== undefined && config.opsCookieSecret.length < 32) {
     throw new ConfigError('OPS_COOKIE_SECRET is invalid: expected at least 32 characters');
   }
+  if (config.metricsToken !== undefined && config.metricsToken.length < 16) {
+    throw new ConfigError('METRICS_TOKEN is invalid: expected at least 16 characters');
+  }
+  if (config.identifierHashKey !== undefined && !isBase64Of32Bytes(config.identifierHashKey)) {
+    // A short key (e.g. "x") decodes to zero bytes: an HMAC anyone can recompute.
+    throw new ConfigError('IDENTIFIER_HASH_KEY is invalid: expected base64 of 32 bytes (openssl rand -base64 32)');
+  }
   if (config.nodeEnv === 'production' && (!config.dataKeys || !config.identifierHashKey)) {
     throw new ConfigError('DATA_KEYS and IDENTIFIER_HASH_KEY are required when NODE_ENV=production');
+  }
+  if (config.nodeEnv === 'production') {
+    const secrets = {
+      ADMIN_CLIENT_SECRET: config.adminClientSecret,
+      OPS_COOKIE_SECRET: config.opsCookieSecret,
+      OPS_OIDC_CLIENT_SECRET: config.opsOidcClientSecret,
+      METRICS_TOKEN: config.metricsToken,
+    };
+    for (const [name, value] of Object.entries(secrets)) {
+      if (value !== undefined && isDocumentedExample(value))
+        throw new ConfigError(`${name} is a documented example value: set a secret of your own when NODE_ENV=production`);
+    }
   }
   return config;
 }

@@ -1,6 +1,6 @@
 import { CALLBACK_STATUSES, canTransition, CONSENT_STATUSES, ConsentStatus, isLegalPath, isPending, sourcesOf } from './consent-state-machine';
 
-/** The lifecycle of DESIGN.md, written out as the table the state machine must equal. */
+/** The lifecycle (docs/consent-api.md), written out as the table the state machine must equal. */
 const ALLOWED: ReadonlyArray<[ConsentStatus, ConsentStatus]> = [
   ['TRIGGERED', 'ACCEPTED'],
   ['TRIGGERED', 'REJECTED'],

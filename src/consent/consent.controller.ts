@@ -1,18 +1,19 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseInterceptors } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CallingSp } from '../security/authenticated.decorator';
+import { IdentifierProbeBudget } from './identifier-probes';
 import type { SpProfile } from '../service-providers/sp-directory.service';
 import { SendConsentDto, SendConsentResponseDto, TransactionRefDto, TransactionStatusResponseDto } from './dto/send-consent.dto';
+import { SpEventsPageDto, SpEventsQueryDto } from './dto/sp-events.dto';
 import { SendConsentService } from './send-consent.service';
-import { JsonBodyGuard } from './json-body.guard';
+import { SpEventsService } from './sp-events.service';
 import { TransactionStatusService } from './transaction-status.service';
+import { ValidateConsentResponseDto } from './dto/consent-responses.dto';
 
 /** The UAE PASS-compatible SP API. Every route needs a token and a request signature. */
 @ApiTags('Consent (SP API)')
 @Controller('api/v1/consent/transaction')
 @Authenticated('sp')
-// Listed last so it runs first: a non-JSON body is a media-type error, not a bad signature.
-@UseGuards(JsonBodyGuard)
 export class ConsentController {
   constructor(
     private readonly sendService: SendConsentService,
@@ -22,6 +23,7 @@ export class ConsentController {
   @Post('send')
   @ApiOperation({ summary: 'Send a consent request to a user (UAE PASS Send Consent Request)' })
   @ApiCreatedResponse({ type: SendConsentResponseDto })
+  @UseInterceptors(IdentifierProbeBudget)
   send(@CallingSp() sp: SpProfile, @Body() dto: SendConsentDto) {
     return this.sendService.send(sp, dto);
   }
@@ -29,6 +31,8 @@ export class ConsentController {
   @Post('validate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Run every check of send and answer what send would, writing nothing' })
+  @UseInterceptors(IdentifierProbeBudget)
+  @ApiOkResponse({ type: ValidateConsentResponseDto })
   validate(@CallingSp() sp: SpProfile, @Body() dto: SendConsentDto) {
     return this.sendService.validate(sp, dto);
   }
@@ -36,6 +40,7 @@ export class ConsentController {
   @Post('status')
   @HttpCode(200)
   @ApiOkResponse({ type: TransactionStatusResponseDto })
+  @ApiOperation({ summary: 'The status of one transaction (UAE PASS Transaction Status)' })
   status(@CallingSp() sp: SpProfile, @Body() dto: TransactionRefDto) {
     return this.statusService.status(sp, dto);
   }
@@ -46,5 +51,23 @@ export class ConsentController {
   @ApiOkResponse({ type: TransactionStatusResponseDto })
   cancel(@CallingSp() sp: SpProfile, @Body() dto: TransactionRefDto) {
     return this.statusService.cancel(sp, dto);
+  }
+}
+
+/** Beyond UAE PASS: the SP's events after a cursor, signed and authorised like the routes above. */
+@ApiTags('Consent (SP API)')
+@Controller('api/v1/consent')
+@Authenticated('sp')
+export class SpEventsController {
+  constructor(private readonly events: SpEventsService) {}
+
+  @Post('events')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "List the SP's callback events after a cursor (event id, transaction ids, status, time, sequence, delivery state)",
+  })
+  @ApiOkResponse({ type: SpEventsPageDto })
+  list(@CallingSp() sp: SpProfile, @Body() dto: SpEventsQueryDto) {
+    return this.events.list(sp, dto);
   }
 }

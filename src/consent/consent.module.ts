@@ -1,17 +1,30 @@
-import { Global, Module } from '@nestjs/common';
-import { UserDirectory } from '../users/user-directory.service';
-import { ConsentController } from './consent.controller';
+import { Module } from '@nestjs/common';
+import { DatabaseModule } from '../database/database.module';
+import { SecurityModule } from '../security/security.module';
+import { ServiceProvidersModule } from '../service-providers/service-providers.module';
+import { UsersModule } from '../users/users.module';
+import { ConsentController, SpEventsController } from './consent.controller';
 import { ConsentTransitions } from './consent-transitions.service';
 import { ExpirySweeper } from './expiry-sweeper.service';
-import { OutboxSignal } from './outbox-signal';
+import { IdentifierProbeBudget, IdentifierProbes } from './identifier-probes';
 import { SendBatcher } from './send-batcher';
 import { SendConsentService } from './send-consent.service';
+import { SpEventsService } from './sp-events.service';
 import { TransactionStatusService } from './transaction-status.service';
 
-@Global()
 @Module({
-  controllers: [ConsentController],
-  providers: [SendConsentService, SendBatcher, TransactionStatusService, ConsentTransitions, ExpirySweeper, OutboxSignal, UserDirectory],
-  exports: [ConsentTransitions, OutboxSignal, UserDirectory, ExpirySweeper],
+  imports: [DatabaseModule, SecurityModule, ServiceProvidersModule, UsersModule],
+  controllers: [ConsentController, SpEventsController],
+  providers: [
+    IdentifierProbes,
+    IdentifierProbeBudget,
+    SendConsentService,
+    SendBatcher,
+    SpEventsService,
+    TransactionStatusService,
+    ConsentTransitions,
+    ExpirySweeper,
+  ],
+  exports: [ConsentTransitions, ExpirySweeper, IdentifierProbes],
 })
 export class ConsentModule {}

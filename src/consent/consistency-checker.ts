@@ -1,5 +1,6 @@
 import { CALLBACK_STATUSES, ConsentStatus, isLegalPath } from './consent-state-machine';
-import { CALLBACK_QUEUE, PUSH_QUEUE } from '../notifications/queues';
+import { outboxJobId } from '../outbox/outbox-jobs';
+import { OUTBOX_QUEUES } from '../outbox/outbox-topics';
 
 /**
  * Invariants that must hold whatever failed (Redis, Postgres, a killed worker or server).
@@ -67,6 +68,7 @@ interface ChainRow {
 
 interface OutboxRow {
   id: string;
+  event_id: string;
   topic: 'push' | 'callback';
   transaction_id: string;
   status: ConsentStatus | null;
@@ -95,7 +97,7 @@ export async function checkConsistency(db: SqlRunner, opts: ConsistencyOptions =
   );
   const outbox = await rows<OutboxRow>(
     db,
-    `SELECT o.id::text, o.topic, o.transaction_id, o.payload->>'status' AS status,
+    `SELECT o.id::text, o.topic, o.event_id, o.transaction_id, o.payload->>'status' AS status,
             o.dispatched_at IS NOT NULL AS dispatched,
             extract(epoch FROM now() - o.created_at)::float8 AS age_seconds,
             t.status AS tx_status, sp.callback_url,
@@ -158,14 +160,15 @@ export async function checkConsistency(db: SqlRunner, opts: ConsistencyOptions =
   let jobsLookedUp = 0;
   if (opts.jobs && opts.queuePrefix !== undefined) {
     for (const o of dispatched) {
-      const queue = o.topic === 'push' ? PUSH_QUEUE : CALLBACK_QUEUE;
+      const queue = OUTBOX_QUEUES[o.topic];
       jobsLookedUp++;
-      if ((await opts.jobs.exists(`${opts.queuePrefix}:${queue}:outbox-${o.id}`)) === 0) {
+      const jobId = outboxJobId(o.topic, o.event_id);
+      if ((await opts.jobs.exists(`${opts.queuePrefix}:${queue}:${jobId}`)) === 0) {
         problems.push({
           kind: 'dispatched-without-job-or-record',
           transactionId: o.transaction_id,
           outboxId: o.id,
-          detail: `${o.topic} row dispatched, no job outbox-${o.id} in ${queue} and no attempt recorded`,
+          detail: `${o.topic} row dispatched, no job ${jobId} in ${queue} and no attempt recorded`,
         });
       }
     }

@@ -1,17 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ApiError, fieldError } from '../common/errors/api-error';
+import { ApiError } from '../common/errors/api-error';
 import type { ConsentStatus } from './consent-state-machine';
 import { ConsentTransitions } from './consent-transitions.service';
-import { OutboxSignal } from './outbox-signal';
+import { ConsentDecision, decideDocuments } from './document-decisions';
 import { isUuid, ReceiptService } from './receipt.service';
-
-/** The user's decision, as posted to /app/v1/consents/{id}/decision. */
-export interface ConsentDecision {
-  accept: boolean;
-  documents?: { type: string; accept: boolean }[];
-}
 
 export interface DecisionResult {
   uaePassTransactionID: string;
@@ -22,10 +16,8 @@ export interface DecisionResult {
 }
 
 /**
- * The user decides (PingOne's `{ accept }`, with enmeshed's per-item decisions). Rejecting a
- * document the SP marked mustBeAccepted rejects the whole request; accepting with some optional
- * documents rejected is ACCEPTED with those documents flagged. The status move, the per-document
- * flags and the receipt commit in one database transaction, or nothing does.
+ * The user decides (the rule: decideDocuments). The status move, the per-document flags and the
+ * receipt commit in one database transaction, or nothing does.
  */
 @Injectable()
 export class DecisionService {
@@ -33,7 +25,6 @@ export class DecisionService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly transitions: ConsentTransitions,
     private readonly receipts: ReceiptService,
-    private readonly outbox: OutboxSignal,
   ) {}
 
   async decide(userId: string, transactionId: string, decision: ConsentDecision): Promise<DecisionResult> {
@@ -43,12 +34,7 @@ export class DecisionService {
         `SELECT position, type, must_be_accepted FROM consent_documents WHERE transaction_id = $1 ORDER BY position`,
         [transactionId],
       );
-      const choices = this.perDocumentChoices(decision, docs);
-      const mandatoryRejected = docs.filter((d) => d.must_be_accepted && !choices.get(d.type)).map((d) => d.type);
-      const anyAccepted = docs.some((d) => choices.get(d.type));
-      const to: ConsentStatus = decision.accept && mandatoryRejected.length === 0 && anyAccepted ? 'ACCEPTED' : 'REJECTED';
-      // A rejected request shares nothing, so no document is recorded as accepted.
-      const accepted = docs.map((d) => ({ position: d.position, type: d.type, accepted: to === 'ACCEPTED' && choices.get(d.type) === true }));
+      const { to, choices, accepted, mandatoryRejected } = decideDocuments(decision, docs);
 
       await this.transitions.transition(transactionId, to, `user:${userId}`, {
         manager,
@@ -73,8 +59,6 @@ export class DecisionService {
         receipt,
       };
     });
-    // The callback's outbox row is committed: let the relay move it now rather than at the next poll.
-    this.outbox.kick();
     return result;
   }
 
@@ -85,7 +69,6 @@ export class DecisionService {
       await this.transitions.transition(transactionId, 'REVOKED', `user:${userId}`, { manager });
       return { uaePassTransactionID: transactionId, spTransactionID: tx.sp_transaction_id, status: 'REVOKED' as const };
     });
-    this.outbox.kick();
     return result;
   }
 
@@ -96,20 +79,5 @@ export class DecisionService {
       : [];
     if (!rows[0]) throw new ApiError('CONS_1000019', { uaePassTransactionID: transactionId.slice(0, 64) });
     return rows[0];
-  }
-
-  /**
-   * Each document's choice: the per-document entry when given, else the request-level `accept`.
-   * Naming a document the request does not contain, or one twice, is refused.
-   */
-  private perDocumentChoices(decision: ConsentDecision, docs: { type: string }[]): Map<string, boolean> {
-    const known = new Set(docs.map((d) => d.type));
-    const given = new Map<string, boolean>();
-    (decision.documents ?? []).forEach((d, i) => {
-      if (!known.has(d.type)) throw new ApiError('CONS_1000018', { type: d.type.slice(0, 64) });
-      if (given.has(d.type)) throw fieldError(`documents[${i}].type`, 'duplicate');
-      given.set(d.type, d.accept);
-    });
-    return new Map(docs.map((d) => [d.type, decision.accept && (given.get(d.type) ?? true)]));
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { RUNS_WORKERS } from '../common/core.module';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ConsentTransitions } from './consent-transitions.service';
 
@@ -19,10 +20,11 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
     @InjectDataSource() private readonly db: DataSource,
     private readonly transitions: ConsentTransitions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(RUNS_WORKERS) private readonly runsWorkers: boolean,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.config.workersInProcess) return;
+    if (!this.runsWorkers) return;
     this.timer = setInterval(() => {
       if (!this.running)
         this.running = this.sweep()

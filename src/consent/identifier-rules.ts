@@ -1,8 +1,8 @@
-import type { IdDocType } from '../users/user-profile.entity';
+import type { IdDocType } from '../users/id-doc-types';
 
 /**
  * Identity document numbers: what each idDocType looks like, and the one normal form that is
- * hashed for lookup (so "784-1990-1234567-1" and "784199012345671" find the same profile).
+ * hashed for lookup (so "784-1990-1234567-6" and "784199012345676" find the same profile).
  */
 
 /** Luhn over all 15 digits of an Emirates ID (the last digit is the check digit). */
@@ -31,7 +31,7 @@ export function normalizeIdentifier(idDocType: IdDocType, raw: string): string |
   switch (idDocType) {
     case 'EMIRATES_ID': {
       const m = EMIRATES_ID.exec(value);
-      // Dashes are all or nothing: "784-1990-1234567-1" or "784199012345671".
+      // Dashes are all or nothing: "784-1990-1234567-6" or "784199012345676".
       if (!m || (value.includes('-') && value.length !== 18)) return null;
       const digits = `784${m[1]}${m[2]}${m[3]}`;
       return isEmiratesIdChecksumValid(digits) ? digits : null;

@@ -4,8 +4,8 @@ import { createHmac } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { KEY_MATERIAL } from '../common/core.module';
 import { ApiError } from '../common/errors/api-error';
-import type { KeyMaterial } from '../security/key-material';
-import { TokenService } from '../security/token.service';
+import type { KeyMaterial } from '../common/key-material';
+import { RECEIPT_JWT_TYP, TokenService } from '../security/token.service';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
 import type { ConsentStatus } from './consent-state-machine';
 import { assertCallerIsSp } from './send-consent.service';
@@ -78,7 +78,7 @@ export class ReceiptService {
       documents_rejected: docs.filter((d) => !d.accepted).map((d) => d.type),
       consented_at: new Date(tx.decided_at).toISOString(),
     };
-    const receipt = await this.tokens.sign(claims, tx.sp_id, RECEIPT_TTL_SECONDS);
+    const receipt = await this.tokens.sign(claims, tx.sp_id, RECEIPT_TTL_SECONDS, RECEIPT_JWT_TYP);
     await manager.query(`UPDATE consent_transactions SET receipt = $2 WHERE id = $1`, [transactionId, receipt]);
     return receipt;
   }

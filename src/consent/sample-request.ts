@@ -1,4 +1,4 @@
-import type { IdDocType } from '../users/user-profile.entity';
+import type { IdDocType } from '../users/id-doc-types';
 import type { RequestType } from './dto/send-consent.dto';
 
 /**

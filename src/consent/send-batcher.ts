@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { isDependencyDown } from '../common/errors/api-exception.filter';
+import { isDependencyDown } from '../common/errors/dependency-down';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { runPrepared } from '../database/prepared';
 import type { ProfileMatch } from '../users/user-directory.service';

@@ -4,13 +4,14 @@ import { DataSource } from 'typeorm';
 import { KEY_MATERIAL } from '../common/core.module';
 import { uuidV7 } from '../database/uuid-v7';
 import { ApiError } from '../common/errors/api-error';
-import type { KeyMaterial } from '../security/key-material';
+import type { KeyMaterial } from '../common/key-material';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
 import { profileRefusal, UserDirectory } from '../users/user-directory.service';
+import { IdentifierProbes } from './identifier-probes';
 import { ConsentStatus, EFFECTIVE_STATUS_SQL, isPending } from './consent-state-machine';
 import { SendConsentDto, SendConsentResponseDto } from './dto/send-consent.dto';
 import { normalizeIdentifier } from './identifier-rules';
-import { OutboxSignal } from './outbox-signal';
+import { OutboxSignal } from '../outbox/outbox-signal';
 import { SendBatcher } from './send-batcher';
 
 /** A request that passed every check that needs no database; the profile is checked by the write itself. */
@@ -40,7 +41,14 @@ export class SendConsentService {
     private readonly outbox: OutboxSignal,
     private readonly batcher: SendBatcher,
     @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
+    private readonly probes: IdentifierProbes,
   ) {}
+
+  /** 0001 and CONS_1000003 tell the SP whether an identifier is registered: counted per SP, so probing shows (alert rule). */
+  private countedProbe(caller: SpProfile, refusal: ApiError): ApiError {
+    this.probes.record(caller.clientId, refusal.body.code);
+    return refusal;
+  }
 
   async send(caller: SpProfile, dto: SendConsentDto): Promise<SendConsentResponseDto> {
     const prepared = await this.check(caller, dto);
@@ -81,7 +89,7 @@ export class SendConsentService {
       actor: `sp:${caller.clientId}`,
     });
     const refusal = profileRefusal(written.profile);
-    if (refusal) throw refusal;
+    if (refusal) throw this.countedProbe(caller, refusal);
     if (!written.written) await this.throwExisting(caller.clientId, dto.spTransactionID);
     this.outbox.kick();
     return { uaePassTransactionID: id, transactionStatus: 'TRIGGERED', spTransactionID: dto.spTransactionID };
@@ -91,7 +99,7 @@ export class SendConsentService {
   async validate(caller: SpProfile, dto: SendConsentDto) {
     const prepared = await this.check(caller, dto);
     const refusal = profileRefusal(await this.users.findByHash(dto.idDocType, prepared.identifierHash));
-    if (refusal) throw refusal;
+    if (refusal) throw this.countedProbe(caller, refusal);
     await this.throwExisting(caller.clientId, dto.spTransactionID, true);
     return { valid: true, uaePassTransactionID: null, transactionStatus: 'TRIGGERED' as const, spTransactionID: dto.spTransactionID };
   }

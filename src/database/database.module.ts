@@ -1,4 +1,4 @@
-import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { getDataSourceToken, InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -19,7 +19,6 @@ class ReadDataSourceCloser implements OnApplicationShutdown {
 }
 
 /** The read DataSource (READ_DB) and partition maintenance; the primary is TypeOrmModule's. */
-@Global()
 @Module({
   providers: [
     {

@@ -1,28 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import type { AppConfig } from '../config/config';
-import { ConsentDocument, ConsentEvent, ConsentTransaction } from '../consent/consent-transaction.entity';
-import { Device } from '../notifications/device.entity';
-import { CallbackAttempt, NotificationAttempt, OutboxMessage } from '../notifications/outbox.entity';
-import { AdminClient, TokenSigningKey } from '../security/security.entities';
-import { ServiceProvider, SpSigningSecret } from '../service-providers/service-provider.entity';
-import { UserDocument, UserProfile } from '../users/user-profile.entity';
-
-export const ENTITIES = [
-  ServiceProvider,
-  SpSigningSecret,
-  AdminClient,
-  TokenSigningKey,
-  UserProfile,
-  UserDocument,
-  Device,
-  ConsentTransaction,
-  ConsentDocument,
-  ConsentEvent,
-  OutboxMessage,
-  NotificationAttempt,
-  CallbackAttempt,
-];
 
 /** Connection options shared by the server, the worker, the migration CLI and the tests. */
 export function dataSourceOptions(
@@ -35,7 +13,8 @@ export function dataSourceOptions(
     type: 'postgres',
     url: config.databaseUrl,
     schema: config.databaseSchema,
-    entities: ENTITIES,
+    // No entities: the code speaks SQL, and the schema's one truth is migrations/ (schema.sql is its checked snapshot).
+    entities: [],
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     synchronize: false,

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { RUNS_WORKERS } from '../common/core.module';
 import { APP_CONFIG, AppConfig } from '../config/config';
 
 /**
@@ -18,10 +19,11 @@ export class PartitionMaintenance implements OnApplicationBootstrap, OnApplicati
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(RUNS_WORKERS) private readonly runsWorkers: boolean,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.config.workersInProcess) return;
+    if (!this.runsWorkers) return;
     const tick = () => {
       if (!this.running)
         this.running = this.run()

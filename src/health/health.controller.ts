@@ -1,13 +1,14 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Queue } from 'bullmq';
 import type { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { REDIS } from '../common/core.module';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { CALLBACK_QUEUE, PUSH_QUEUE } from '../notifications/queues';
+import { CALLBACK_QUEUE } from '../callbacks/callback-queue';
+import { PUSH_QUEUE } from '../notifications/queues';
 
 function within<T>(work: Promise<T>, ms = 2000): Promise<T> {
   return Promise.race([work, new Promise<T>((_, fail) => setTimeout(() => fail(new Error('timeout')), ms).unref())]);
@@ -32,6 +33,8 @@ export class HealthController {
 
   /** The process is up: the cheapest route there is (the benchmark's framework ceiling). */
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } })
   live() {
     return { status: 'ok' };
   }
@@ -39,6 +42,18 @@ export class HealthController {
   /** Ready to serve: Postgres and Redis answer, and no queue has a job waiting longer than READY_QUEUE_LAG_SECONDS. 503 otherwise. */
   @Get('ready')
   @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: Postgres and Redis answer and no queue lags (503 otherwise)' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: {
+        status: { type: 'string', example: 'ok' },
+        info: { type: 'object', additionalProperties: true },
+        error: { type: 'object', additionalProperties: true },
+        details: { type: 'object', additionalProperties: true },
+      },
+    },
+  })
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     try {
       return await this.checkAll();

@@ -1,9 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ApiError } from '../common/errors/api-error';
-import { DEVICE_PLATFORMS, DevicePlatform } from './device.entity';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { isAllowedPushEndpoint } from '../security/egress-policy';
+import { DEVICE_PLATFORMS, DevicePlatform } from './device-platforms';
 
 export const DEVICE_LOCALES = ['en', 'ar'] as const;
 export type DeviceLocale = (typeof DEVICE_LOCALES)[number];
@@ -52,7 +54,10 @@ const bad = (en: string, ar: string) => new ApiError('NTF_1000002', { reason: en
  */
 @Injectable()
 export class DeviceRegistry {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async register(userId: string, reg: DeviceRegistration): Promise<RegisteredDevice> {
     this.check(reg);
@@ -113,6 +118,9 @@ export class DeviceRegistry {
         'a webpush pushToken must be a PushSubscription as JSON (endpoint, keys.p256dh, keys.auth)',
         'يجب أن يكون رمز webpush اشتراكاً بصيغة JSON (endpoint و keys.p256dh و keys.auth)',
       );
+    }
+    if (reg.platform === 'webpush' && !isAllowedPushEndpoint(parseWebPushSubscription(reg.pushToken)!.endpoint, this.config.webPushAllowedHosts)) {
+      throw bad('the webpush endpoint must be an https URL of a known push service', 'يجب أن يكون عنوان webpush رابط https لخدمة إشعارات معروفة');
     }
   }
 }

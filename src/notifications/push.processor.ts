@@ -5,14 +5,18 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ConsentTransitions } from '../consent/consent-transitions.service';
+import { Batcher } from '../common/batcher';
 import { runPrepared } from '../database/prepared';
 import { DeviceRegistry, DeviceRow, RegisteredDevice, toDevice } from './device-registry.service';
 import { pushContent, PushSubject } from './push-content';
 import { PushProviders } from './providers/push-providers';
 import type { PushOutcome } from './providers/push-provider';
-import { PUSH_QUEUE, PushJobData, workerLockOptions } from './queues';
+import { eventIdOfJob, OutboxJobData } from '../outbox/outbox-jobs';
+import { PUSH_QUEUE, workerLockOptions } from './queues';
 
 interface TransactionRow {
+  event_id: string;
+  transaction_id: string;
   status: string;
   user_id: string;
   purpose: string | null;
@@ -23,6 +27,17 @@ interface TransactionRow {
   reached: string[];
 }
 
+interface AttemptRow {
+  transactionId: string;
+  deviceId: string;
+  platform: string;
+  attempt: number;
+  outcome: string;
+  statusCode: number | null;
+  detail: string | null;
+  latencyMs: number;
+}
+
 export interface PushJobResult {
   delivered: number;
   pending: number;
@@ -31,7 +46,9 @@ export interface PushJobResult {
 }
 
 /**
- * One job per new transaction: push to every device of the user. Each attempt of the job
+ * One job per new transaction: push to every device of the user. Jobs running at the same time
+ * share their database round trips (Batcher): one query loads their transactions and devices,
+ * one statement writes their attempt rows. Each attempt of the job
  * retries only the devices not yet reached (every try is a notification_attempts row); a device
  * whose provider says the token is gone is removed. When the last attempt ends and no device
  * was ever reached (or the user has none), the transaction becomes INIT_FAILED, which also
@@ -40,6 +57,10 @@ export interface PushJobResult {
 @Processor(PUSH_QUEUE, { autorun: false, ...workerLockOptions() })
 export class PushProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(PushProcessor.name);
+  /** The jobs running at once load their transactions with one query… */
+  private readonly loads = new Batcher<string, TransactionRow | undefined>((ids) => this.loadJobs(ids), { maxBatch: 200, windowMs: 2 });
+  /** …and write their devices' attempt rows with one statement. */
+  private readonly attempts = new Batcher<AttemptRow, void>((rows) => this.insertAttempts(rows), { maxBatch: 500, windowMs: 2 });
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -58,12 +79,14 @@ export class PushProcessor extends WorkerHost implements OnApplicationBootstrap 
     void this.worker.run().catch((err: Error) => this.logger.error(`push worker stopped: ${err.message}`));
   }
 
-  async process(job: Job<PushJobData>): Promise<PushJobResult> {
-    const { transactionId } = job.data;
+  async process(job: Job<OutboxJobData>): Promise<PushJobResult> {
+    const eventId = eventIdOfJob(job, 'push');
+    if (!eventId) return { delivered: 0, pending: 0, skipped: 'not a job the outbox relay made' };
     const attempt = job.attemptsMade + 1;
     const lastAttempt = attempt >= (job.opts.attempts ?? 1);
-    const tx = await this.loadJob(transactionId);
-    if (!tx) return { delivered: 0, pending: 0, skipped: 'transaction not found' };
+    const tx = await this.loads.add(eventId);
+    if (!tx) return { delivered: 0, pending: 0, skipped: 'no such push event' };
+    const transactionId = tx.transaction_id;
     // Cancelled, expired or already decided: nobody needs to be told any more.
     if (tx.status !== 'TRIGGERED') return { delivered: 0, pending: 0, skipped: `status ${tx.status}` };
 
@@ -99,22 +122,16 @@ export class PushProcessor extends WorkerHost implements OnApplicationBootstrap 
   private async deliver(device: RegisteredDevice, subject: PushSubject, attempt: number): Promise<PushOutcome> {
     const started = Date.now();
     const result = await this.providers.for(device.platform).send(device, pushContent(subject, device.locale));
-    await runPrepared(
-      this.db,
-      'push_attempt_insert',
-      `INSERT INTO notification_attempts (transaction_id, device_id, platform, attempt, outcome, status_code, detail, latency_ms)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [
-        subject.transactionId,
-        device.id,
-        device.platform,
-        attempt,
-        result.outcome,
-        result.statusCode ?? null,
-        result.detail?.slice(0, 500) ?? null,
-        Date.now() - started,
-      ],
-    );
+    await this.attempts.add({
+      transactionId: subject.transactionId,
+      deviceId: device.id,
+      platform: device.platform,
+      attempt,
+      outcome: result.outcome,
+      statusCode: result.statusCode ?? null,
+      detail: result.detail?.slice(0, 500) ?? null,
+      latencyMs: Date.now() - started,
+    });
     if (result.outcome === 'unregistered') {
       await this.devices.removeUnreachable(device.id);
       this.logger.log(`device ${device.id} (${device.platform}) removed: ${result.detail ?? 'unregistered'}`);
@@ -122,25 +139,49 @@ export class PushProcessor extends WorkerHost implements OnApplicationBootstrap 
     return result;
   }
 
+  private async insertAttempts(rows: AttemptRow[]): Promise<void[]> {
+    await runPrepared(
+      this.db,
+      'push_attempts_insert',
+      `INSERT INTO notification_attempts (transaction_id, device_id, platform, attempt, outcome, status_code, detail, latency_ms)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::int[], $7::text[], $8::int[])`,
+      [
+        rows.map((r) => r.transactionId),
+        rows.map((r) => r.deviceId),
+        rows.map((r) => r.platform),
+        rows.map((r) => r.attempt),
+        rows.map((r) => r.outcome),
+        rows.map((r) => r.statusCode),
+        rows.map((r) => r.detail),
+        rows.map((r) => r.latencyMs),
+      ],
+    );
+    return rows.map(() => undefined);
+  }
+
   /**
    * The transaction, its SP's names, the user's devices and the devices an earlier attempt (or
-   * a worker that died) already reached: one query, since every job needs all of it.
+   * a worker that died) already reached: one query for every job running at once. A job names
+   * the committed push event (the outbox row); the transaction is the row's.
    */
-  private async loadJob(id: string): Promise<TransactionRow | undefined> {
+  private async loadJobs(eventIds: string[]): Promise<(TransactionRow | undefined)[]> {
     const rows = await runPrepared<TransactionRow>(
       this.db,
-      'push_job_load',
-      `SELECT t.status, t.user_id, t.purpose, t.purpose_ar,
+      'push_jobs_load_by_event',
+      `SELECT o.event_id, t.id AS transaction_id, t.status, t.user_id, t.purpose, t.purpose_ar,
               COALESCE(t.requestor_name, sp.name) AS requester_name,
               COALESCE(t.requestor_name_ar, t.requestor_name, sp.name_ar) AS requester_name_ar,
               COALESCE((SELECT json_agg(d ORDER BY d.created_at, d.id)
                           FROM (SELECT id, user_id, platform, push_token, locale, created_at FROM devices WHERE user_id = t.user_id) d), '[]') AS devices,
               ARRAY(SELECT DISTINCT a.device_id::text FROM notification_attempts a
                      WHERE a.transaction_id = t.id AND a.outcome = 'delivered' AND a.device_id IS NOT NULL) AS reached
-         FROM consent_transactions t JOIN service_providers sp ON sp.client_id = t.sp_id
-        WHERE t.id = $1`,
-      [id],
+         FROM outbox o
+         JOIN consent_transactions t ON t.id = o.transaction_id
+         JOIN service_providers sp ON sp.client_id = t.sp_id
+        WHERE o.event_id = ANY($1::uuid[]) AND o.topic = 'push'`,
+      [eventIds],
     );
-    return rows[0];
+    const byEvent = new Map(rows.map((r) => [r.event_id, r]));
+    return eventIds.map((id) => byEvent.get(id));
   }
 }

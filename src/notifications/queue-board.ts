@@ -8,7 +8,8 @@ import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { renderError } from '../common/errors/error-catalog';
 import { TokenService } from '../security/token.service';
-import { CALLBACK_QUEUE, PUSH_QUEUE } from './queues';
+import { CALLBACK_QUEUE } from '../callbacks/callback-queue';
+import { PUSH_QUEUE } from './queues';
 
 export const QUEUE_BOARD_ROUTE = '/admin/queues';
 const COOKIE = 'mwq_board';
@@ -18,7 +19,8 @@ const COOKIE = 'mwq_board';
  * or, for a browser, open `/admin/queues?access_token=<admin token>` once: the token moves into
  * an HttpOnly, SameSite=Strict cookie scoped to /admin/queues and the query is dropped.
  * Mounted straight on Fastify (as @bull-board/nestjs does) inside its own plugin scope, so the
- * admin check guards every board route, its API and its assets.
+ * admin check guards every board route, its API and its assets. Read-only (OPS_1000030 for
+ * anything but GET and HEAD).
  */
 @Injectable()
 export class QueueBoard implements OnModuleInit {
@@ -35,13 +37,19 @@ export class QueueBoard implements OnModuleInit {
     const board = new FastifyAdapter();
     board.setBasePath(QUEUE_BOARD_ROUTE);
     createBullBoard({
-      queues: [new BullMQAdapter(this.pushQueue), new BullMQAdapter(this.callbackQueue)],
+      // Read-only: jobs come only from the outbox relay; a failed job is retried through the
+      // audited ops routes (/admin/v1, ops console), never added, edited or promoted here.
+      queues: [new BullMQAdapter(this.pushQueue, { readOnlyMode: true }), new BullMQAdapter(this.callbackQueue, { readOnlyMode: true })],
       // @bull-board/fastify pins an older @bull-board/api in its typings; the runtime shape is the same.
       serverAdapter: board as never,
       options: { uiConfig: { boardTitle: 'Muwafaqa queues' } },
     });
     void fastify.register(async (scope) => {
       scope.addHook('onRequest', (req, reply) => this.adminOnly(req, reply));
+      // Whatever route a future board version adds, only reading gets through.
+      scope.addHook('preHandler', async (req, reply) => {
+        if (req.method !== 'GET' && req.method !== 'HEAD') return void reply.code(405).type('application/json; charset=utf-8').send(renderError('OPS_1000030'));
+      });
       await scope.register(board.registerPlugin() as never, { prefix: QUEUE_BOARD_ROUTE });
     });
   }

@@ -3,6 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { RequestMethod } from '@nestjs/common';
 import { Params, PinoLogger } from 'nestjs-pino';
+import type { DestinationStream, LoggerOptions } from 'pino';
+import pretty from 'pino-pretty';
 import type { AppConfig } from '../config/config';
 
 /** Header names whose values never reach a log line. */
@@ -49,22 +51,59 @@ export function instrumentRequestLog(fastify: FastifyInstance): void {
   });
 }
 
+/** Nest's start-up chatter (one line per module, controller and route): noise for a person at a terminal. */
+const BOOT_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
 /**
- * JSON logs with pino: one line per request (id, method, path, route template, status, latency,
- * client), no headers, no bodies, so no secret, token, signature or identifier can leak into them.
+ * Log lines for a person at a terminal: one short coloured line per entry (pino-pretty, written
+ * synchronously so nothing is lost when the process exits), without Nest's start-up chatter.
  */
-export function loggerOptions(config: AppConfig): Params {
-  return {
-    pinoHttp: {
-      level: config.logLevel,
-      serializers: {
-        err: (err: Error & { code?: string }) => ({ type: err?.name, message: err?.message, code: err?.code, stack: err?.stack }),
-      },
-      redact: {
-        paths: [...REDACTED_HEADERS.map((h) => `req.headers["${h}"]`), 'clientSecret', 'client_secret', 'signingSecret', 'callbackApiKey', 'password', 'access_token', 'id_token'],
-        censor: '[redacted]',
-      },
+export function humanLogStream(destination: NodeJS.WritableStream = process.stdout, colorize = true): DestinationStream {
+  return pretty({
+    destination,
+    sync: true,
+    colorize,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,context',
+    messageFormat: '{if context}[{context}] {end}{msg}',
+    singleLine: true,
+  });
+}
+
+const skipBootChatter: NonNullable<LoggerOptions['hooks']>['logMethod'] = function (args, method, level) {
+  const first = args[0] as { context?: string } | undefined;
+  if (level <= 30 && typeof first === 'object' && first !== null && BOOT_CONTEXTS.has(first.context ?? '')) return;
+  method.apply(this, args);
+};
+
+/**
+ * Logs with pino: JSON lines for machines (one per request: id, method, path, route template,
+ * status, latency, client; no headers, no bodies, so no secret, token, signature or identifier
+ * can leak into them), or human lines when `human` (stdout is a terminal).
+ */
+export function loggerOptions(config: AppConfig, human = Boolean(process.stdout.isTTY)): Params {
+  const options: LoggerOptions = {
+    level: config.logLevel,
+    serializers: {
+      err: (err: Error & { code?: string }) => ({ type: err?.name, message: err?.message, code: err?.code, stack: err?.stack }),
     },
+    redact: {
+      paths: [
+        ...REDACTED_HEADERS.map((h) => `req.headers["${h}"]`),
+        'clientSecret',
+        'client_secret',
+        'signingSecret',
+        'callbackApiKey',
+        'password',
+        'access_token',
+        'id_token',
+      ],
+      censor: '[redacted]',
+    },
+    ...(human ? { hooks: { logMethod: skipBootChatter } } : {}),
+  };
+  return {
+    pinoHttp: human ? [options, humanLogStream()] : options,
     // nestjs-pino builds the logger (PinoLogger.root) from these options; its per-request
     // middleware is bound to a path no request takes, since instrumentRequestLog logs requests.
     forRoutes: [{ path: '/__muwafaqa_no_request_middleware__', method: RequestMethod.ALL }],

@@ -1,9 +1,9 @@
-import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Header, Headers, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { MetricsService } from './metrics.service';
 
-/** Prometheus scrape endpoint (text exposition format). Keep it on the internal network. */
+/** Prometheus scrape endpoint (text exposition format): METRICS_TOKEN as a bearer token, or its own METRICS_PORT listener. */
 @ApiTags('Operations')
 @Controller('metrics')
 export class MetricsController {
@@ -13,8 +13,10 @@ export class MetricsController {
   @ApiOperation({ summary: 'Prometheus metrics: HTTP, consent statuses, outbox backlog, queues, job durations, push and callback outcomes' })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
+  @ApiBearerAuth()
   @Header('cache-control', 'no-store')
-  async scrape(@Res() reply: FastifyReply) {
+  async scrape(@Headers('authorization') authorization: string | undefined, @Res() reply: FastifyReply) {
+    this.metrics.authorize(authorization);
     void reply.type(this.metrics.contentType).send(await this.metrics.metrics());
   }
 }

@@ -1,45 +1,67 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { InjectQueue, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue, QueueEvents } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
+import { createServer, Server } from 'node:http';
+import { timingSafeEqual, createHash } from 'node:crypto';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { createRedisClient, RedisClient } from '../common/redis';
+import { REDIS, redisKey } from '../common/core.module';
+import { ApiError } from '../common/errors/api-error';
+import type { RedisClient } from '../common/redis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { CONSENT_STATUSES } from '../consent/consent-state-machine';
-import { CALLBACK_QUEUE, PUSH_QUEUE, queuePrefix } from '../notifications/queues';
+import { CALLBACK_QUEUE } from '../callbacks/callback-queue';
+import { IdentifierProbes } from '../consent/identifier-probes';
+import { PUSH_QUEUE } from '../notifications/queues';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed', 'completed'] as const;
-const COLLECT_TIMEOUT_MS = 2000;
+const COLLECTORS = ['consent_transactions', 'outbox', 'outbox_age', `queue_${PUSH_QUEUE}`, `queue_${CALLBACK_QUEUE}`, 'push_attempts', 'callback_attempts'];
 
-function withTimeout<T>(work: Promise<T>): Promise<T> {
-  return Promise.race([work, new Promise<T>((_, fail) => setTimeout(() => fail(new Error('timeout')), COLLECT_TIMEOUT_MS).unref())]);
+/** What the database-backed and queue gauges show: computed once per interval, read by every scrape. */
+interface Snapshot {
+  transactions: { status: string; n: number }[];
+  outbox: { topic: string; n: number }[];
+  outboxAge: number;
+  queues: Record<string, Partial<Record<(typeof JOB_STATES)[number], number>>>;
+  pushAttempts: { provider: string; outcome: string; n: number }[];
+  callbackAttempts: { sp_id: string; outcome: string; n: number }[];
+  up: Record<string, 0 | 1>;
 }
+
+const EMPTY: Snapshot = { transactions: [], outbox: [], outboxAge: 0, queues: {}, pushAttempts: [], callbackAttempts: [], up: {} };
 
 /**
  * Prometheus metrics. Each app instance has its own registry (tests run several gateways in one
- * process). Business gauges are read at scrape time from Postgres and BullMQ, so the feature
- * modules (push, callbacks) need no metrics code of their own; job durations come from BullMQ's
- * queue events, which every instance sees whichever worker ran the job.
+ * process). Gauges read from Postgres and BullMQ are computed by `refresh()` at most once per
+ * METRICS_REFRESH_INTERVAL_MS across all instances (a Redis lock elects one; the others read its
+ * snapshot from Redis), under a statement_timeout: a scrape only reads memory, so scrapes can
+ * never queue queries on the database pool. Job durations are observed where the workers run.
  */
 @Injectable()
-export class MetricsService implements OnModuleInit, OnApplicationShutdown {
+export class MetricsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(MetricsService.name);
   readonly registry = new Registry();
   private readonly queues: Record<string, Queue>;
-  private readonly events: { events: QueueEvents; connection: RedisClient }[] = [];
-  private readonly collectorUp: Gauge<'collector'>;
-  private readonly inflight: Promise<void>[] = [];
   private readonly httpRequests: Counter<'method' | 'route' | 'status_code'>;
   private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   private readonly jobDuration: Histogram<'queue' | 'outcome'>;
+  private readonly ops: OpsMetrics;
+  private snapshot: Snapshot = EMPTY;
+  private refreshing?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  private listener?: Server;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @InjectQueue(PUSH_QUEUE) pushQueue: Queue,
     @InjectQueue(CALLBACK_QUEUE) callbackQueue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(REDIS) private readonly redis: RedisClient,
+    private readonly discovery: DiscoveryService,
+    private readonly probes: IdentifierProbes,
   ) {
     this.queues = { [PUSH_QUEUE]: pushQueue, [CALLBACK_QUEUE]: callbackQueue };
     const registers = [this.registry];
@@ -59,24 +81,24 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
     });
     this.jobDuration = new Histogram({
       name: 'muwafaqa_queue_job_duration_seconds',
-      help: 'Time a worker spent on a job attempt (processedOn to finishedOn), by queue and outcome',
+      help: 'Time a worker spent on a job attempt (processedOn to finishedOn), by queue and outcome; observed by the process that ran it',
       labelNames: ['queue', 'outcome'],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.defineScrapeTimeMetrics(registers);
-    // Registered last: prom-client starts every collector at once, so by the time this one runs
-    // the others have registered their work, and it reports each one's outcome in the same scrape.
-    const inflight = this.inflight;
-    this.collectorUp = new Gauge({
-      name: 'muwafaqa_metrics_collector_up',
-      help: '1 when the collector could read its source during this scrape',
-      labelNames: ['collector'],
+    const probeCounts = this.probes;
+    new Counter({
+      name: 'muwafaqa_identifier_probe_answers_total',
+      help: 'Answers telling an SP that an identifier has no verified profile (0001, CONS_1000003), by SP: a rising rate is enumeration',
+      labelNames: ['sp_id'],
       registers,
-      async collect() {
-        await Promise.allSettled(inflight.splice(0));
+      collect() {
+        this.reset();
+        for (const [spId, n] of probeCounts.counted()) this.inc({ sp_id: spId }, n);
       },
     });
+    this.defineSnapshotMetrics(registers);
+    this.ops = new OpsMetrics(registers);
   }
 
   /** Counts every answered request under its route template (`/admin/v1/transactions/:id`), so ids never explode cardinality. */
@@ -88,25 +110,55 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
       this.httpDuration.observe(labels, reply.elapsedTime / 1000);
       done();
     });
+    // A process that serves /metrics keeps the snapshot fresh; a bare worker process does not query.
+    this.startRefreshing();
   }
 
-  async onModuleInit(): Promise<void> {
-    for (const name of Object.keys(this.queues)) {
-      const connection = createRedisClient(this.config, 'queue', `muwafaqa-metrics-${name}`);
-      connection.on('error', () => undefined); // reconnects by itself; readiness reports Redis
-      const events = new QueueEvents(name, { connection: connection as never, prefix: queuePrefix(this.config), autorun: true });
-      events.on('error', () => undefined);
-      events.on('completed', ({ jobId }) => void this.observeJob(name, jobId, 'completed'));
-      events.on('failed', ({ jobId }) => void this.observeJob(name, jobId, 'failed'));
-      this.events.push({ events, connection });
+  async onApplicationBootstrap(): Promise<void> {
+    // Job durations come from the workers of this process (none on an API-only instance).
+    for (const wrapper of this.discovery.getProviders()) {
+      const host: unknown = wrapper.instance;
+      if (!(host instanceof WorkerHost)) continue;
+      let worker;
+      try {
+        worker = host.worker;
+      } catch {
+        continue; // not started in this process
+      }
+      const queue = worker.name;
+      worker.on('completed', (job: Job) => this.observeJob(queue, job, 'completed'));
+      worker.on('failed', (job: Job | undefined) => job && this.observeJob(queue, job, 'failed'));
     }
+    if (this.config.metricsPort !== undefined) await this.listen(this.config.metricsPort);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    for (const { events, connection } of this.events) {
-      await events.close().catch(() => undefined);
-      connection.disconnect();
+    clearInterval(this.timer);
+    await new Promise<void>((done) => (this.listener ? this.listener.close(() => done()) : done()));
+    await this.refreshing?.catch(() => undefined);
+  }
+
+  /** The port of the METRICS_PORT listener (tests bind port 0). */
+  get listenerPort(): number | undefined {
+    const address = this.listener?.address();
+    return address && typeof address === 'object' ? address.port : undefined;
+  }
+
+  /**
+   * Who may scrape: with METRICS_TOKEN, only `Authorization: Bearer <token>` (SEC_1000050); without
+   * it, anyone outside production and nobody in production (SEC_1000051). On the main port, /metrics
+   * is not served at all when METRICS_PORT gives it its own listener.
+   */
+  authorize(authorization: string | undefined, onOwnListener = false): void {
+    if (!onOwnListener && this.config.metricsPort !== undefined) throw new ApiError('REQ_1000004', { method: 'GET', path: '/metrics' });
+    const token = this.config.metricsToken;
+    if (token === undefined) {
+      if (this.config.nodeEnv === 'production') throw new ApiError('SEC_1000051');
+      return;
     }
+    const presented = /^bearer +(\S+)$/i.exec(authorization ?? '')?.[1] ?? '';
+    const digest = (v: string) => createHash('sha256').update(v).digest();
+    if (!timingSafeEqual(digest(presented), digest(token))) throw new ApiError('SEC_1000050').withHeader('WWW-Authenticate', 'Bearer realm="metrics"');
   }
 
   metrics(): Promise<string> {
@@ -117,47 +169,133 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
     return this.registry.contentType;
   }
 
-  private async observeJob(queue: string, jobId: string, outcome: 'completed' | 'failed'): Promise<void> {
-    try {
-      const job = await this.queues[queue].getJob(jobId);
-      if (job?.processedOn && job.finishedOn) this.jobDuration.observe({ queue, outcome }, (job.finishedOn - job.processedOn) / 1000);
-    } catch {
-      /* the job was removed, or Redis is away: one sample fewer */
-    }
+  /** Computes (or, when another instance did this interval, reads) the snapshot. One run at a time. */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.refreshOnce().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
   }
 
-  /** Runs a collector; on failure its metric stays empty and muwafaqa_metrics_collector_up says 0. */
-  private collect(collector: string, work: () => Promise<void>): Promise<void> {
-    const run = (async () => {
+  private startRefreshing(): void {
+    if (this.timer) return;
+    void this.refresh();
+    this.timer = setInterval(() => void this.refresh(), this.config.metricsRefreshIntervalMs);
+    this.timer.unref();
+  }
+
+  private async refreshOnce(): Promise<void> {
+    const interval = this.config.metricsRefreshIntervalMs;
+    const lockKey = redisKey(this.config, 'metrics', 'refresh-lock');
+    const snapshotKey = redisKey(this.config, 'metrics', 'snapshot');
+    let elected = true;
+    try {
+      // One instance per interval computes; the lock expires a little early so the next tick can take it.
+      elected = (await this.redis.set(lockKey, '1', 'PX', Math.max(1, interval - 100), 'NX')) === 'OK';
+      if (!elected) {
+        const shared = await this.redis.get(snapshotKey);
+        if (shared) this.snapshot = JSON.parse(shared) as Snapshot;
+        return;
+      }
+    } catch {
+      /* Redis is away: compute locally, still once per interval in this process */
+    }
+    this.snapshot = await this.compute();
+    await this.redis.set(snapshotKey, JSON.stringify(this.snapshot), 'PX', 3 * interval).catch(() => undefined);
+  }
+
+  private async compute(): Promise<Snapshot> {
+    const next: Snapshot = { ...EMPTY, queues: {}, up: {} };
+    const step = async (collector: string, work: () => Promise<void>) => {
       try {
-        await withTimeout(work());
-        this.collectorUp.set({ collector }, 1);
+        await work();
+        next.up[collector] = 1;
       } catch (err) {
-        this.collectorUp.set({ collector }, 0);
+        next.up[collector] = 0;
         this.logger.debug(`metrics collector ${collector} failed: ${(err as Error).message}`);
       }
-    })();
-    this.inflight.push(run);
-    return run;
+    };
+    try {
+      // One connection, every statement bounded: a slow count gives up instead of holding the pool.
+      await this.db.transaction('READ COMMITTED', async (tx) => {
+        await tx.query(`SET LOCAL statement_timeout = ${Math.min(this.config.metricsRefreshIntervalMs, 5000)}`);
+        await step('consent_transactions', async () => {
+          const rows: { status: string; n: string }[] = await tx.query(`SELECT status, count(*) AS n FROM consent_transactions GROUP BY status`);
+          next.transactions = rows.map((r) => ({ status: r.status, n: Number(r.n) }));
+        });
+        await step('outbox', async () => {
+          const rows: { topic: string; n: string }[] = await tx.query(`SELECT topic, count(*) AS n FROM outbox WHERE dispatched_at IS NULL GROUP BY topic`);
+          next.outbox = rows.map((r) => ({ topic: r.topic, n: Number(r.n) }));
+        });
+        await step('outbox_age', async () => {
+          const rows: { age: number | null }[] = await tx.query(
+            `SELECT extract(epoch FROM now() - min(created_at))::float AS age FROM outbox WHERE dispatched_at IS NULL`,
+          );
+          next.outboxAge = Number(rows[0]?.age ?? 0);
+        });
+        await step('push_attempts', async () => {
+          const rows: { platform: string; outcome: string; n: string }[] = await tx.query(
+            `SELECT platform, outcome, count(*) AS n FROM notification_attempts GROUP BY platform, outcome`,
+          );
+          next.pushAttempts = rows.map((r) => ({ provider: r.platform, outcome: r.outcome, n: Number(r.n) }));
+        });
+        await step('callback_attempts', async () => {
+          const rows: { sp_id: string; delivered: boolean; n: string }[] = await tx.query(
+            `SELECT t.sp_id, a.delivered, count(*) AS n FROM callback_attempts a JOIN consent_transactions t ON t.id = a.transaction_id GROUP BY t.sp_id, a.delivered`,
+          );
+          next.callbackAttempts = rows.map((r) => ({ sp_id: r.sp_id, outcome: r.delivered ? 'delivered' : 'failed', n: Number(r.n) }));
+        });
+      });
+    } catch {
+      // A failed statement aborts the transaction: whatever did not report success is down.
+      for (const c of ['consent_transactions', 'outbox', 'outbox_age', 'push_attempts', 'callback_attempts']) if (next.up[c] !== 1) next.up[c] = 0;
+    }
+    await Promise.all(
+      Object.entries(this.queues).map(([name, queue]) =>
+        step(`queue_${name}`, async () => {
+          next.queues[name] = await withTimeout(queue.getJobCounts(...JOB_STATES), 2000);
+        }),
+      ),
+    );
+    return next;
   }
 
-  private defineScrapeTimeMetrics(registers: Registry[]): void {
-    // prom-client calls collect() with the metric as `this`; the service's parts are captured here.
-    const run = this.collect.bind(this);
-    const db = this.db;
-    const queues = this.queues;
+  private observeJob(queue: string, job: Job, outcome: 'completed' | 'failed'): void {
+    if (job.processedOn && job.finishedOn) this.jobDuration.observe({ queue, outcome }, (job.finishedOn - job.processedOn) / 1000);
+    if (queue === PUSH_QUEUE && outcome === 'completed') this.ops.pushJobCompleted(job);
+  }
+
+  private async listen(port: number): Promise<void> {
+    this.startRefreshing();
+    this.listener = createServer((req, res) => {
+      void (async () => {
+        try {
+          if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') throw new ApiError('REQ_1000004', { method: req.method ?? '', path: '/' });
+          this.authorize(req.headers.authorization, true);
+          const text = await this.metrics();
+          res.writeHead(200, { 'content-type': this.contentType, 'cache-control': 'no-store' }).end(text);
+        } catch (err) {
+          const e = err instanceof ApiError ? err : new ApiError('REQ_1000006');
+          res.writeHead(e.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...e.headers }).end(JSON.stringify(e.body));
+        }
+      })();
+    });
+    await new Promise<void>((done, fail) => {
+      this.listener!.once('error', fail);
+      this.listener!.listen(port, this.config.metricsHost, () => done());
+    });
+  }
+
+  /** Metrics whose values come from the snapshot; their collect() only copies memory. */
+  private defineSnapshotMetrics(registers: Registry[]): void {
+    const current = () => this.snapshot;
     new Gauge({
       name: 'muwafaqa_consent_transactions',
       help: 'Consent transactions in the database, by status',
       labelNames: ['status'],
       registers,
-      async collect() {
+      collect() {
         this.reset();
-        await run('consent_transactions', async () => {
-          const rows: { status: string; n: string }[] = await db.query(`SELECT status, count(*) AS n FROM consent_transactions GROUP BY status`);
-          for (const s of CONSENT_STATUSES) this.set({ status: s }, 0);
-          for (const r of rows) this.set({ status: r.status }, Number(r.n));
-        });
+        for (const s of CONSENT_STATUSES) this.set({ status: s }, 0);
+        for (const r of current().transactions) this.set({ status: r.status }, r.n);
       },
     });
     new Gauge({
@@ -165,26 +303,18 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
       help: 'Outbox rows committed but not yet relayed into BullMQ, by topic',
       labelNames: ['topic'],
       registers,
-      async collect() {
+      collect() {
         this.reset();
-        await run('outbox', async () => {
-          const rows: { topic: string; n: string }[] = await db.query(`SELECT topic, count(*) AS n FROM outbox WHERE dispatched_at IS NULL GROUP BY topic`);
-          for (const t of ['push', 'callback']) this.set({ topic: t }, 0);
-          for (const r of rows) this.set({ topic: r.topic }, Number(r.n));
-        });
+        for (const t of ['push', 'callback']) this.set({ topic: t }, 0);
+        for (const r of current().outbox) this.set({ topic: r.topic }, r.n);
       },
     });
     new Gauge({
       name: 'muwafaqa_outbox_oldest_pending_seconds',
       help: 'Age of the oldest outbox row not yet relayed (0 when none)',
       registers,
-      async collect() {
-        await run('outbox_age', async () => {
-          const rows: { age: number | null }[] = await db.query(
-            `SELECT extract(epoch FROM now() - min(created_at))::float AS age FROM outbox WHERE dispatched_at IS NULL`,
-          );
-          this.set(Number(rows[0]?.age ?? 0));
-        });
+      collect() {
+        this.set(current().outboxAge);
       },
     });
     new Gauge({
@@ -192,16 +322,9 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
       help: 'BullMQ jobs by queue and state',
       labelNames: ['queue', 'state'],
       registers,
-      async collect() {
+      collect() {
         this.reset();
-        await Promise.all(
-          Object.entries(queues).map(([name, queue]) =>
-            run(`queue_${name}`, async () => {
-              const counts = await queue.getJobCounts(...JOB_STATES);
-              for (const state of JOB_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
-            }),
-          ),
-        );
+        for (const [queue, counts] of Object.entries(current().queues)) for (const state of JOB_STATES) this.set({ queue, state }, counts[state] ?? 0);
       },
     });
     // Attempts are append-only rows, so their counts only grow: exposed as counters.
@@ -210,14 +333,9 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
       help: 'Push delivery attempts recorded, by provider (fcm, apns, webpush, sse) and outcome',
       labelNames: ['provider', 'outcome'],
       registers,
-      async collect() {
+      collect() {
         this.reset();
-        await run('push_attempts', async () => {
-          const rows: { platform: string; outcome: string; n: string }[] = await db.query(
-            `SELECT platform, outcome, count(*) AS n FROM notification_attempts GROUP BY platform, outcome`,
-          );
-          for (const r of rows) this.inc({ provider: r.platform, outcome: r.outcome }, Number(r.n));
-        });
+        for (const r of current().pushAttempts) this.inc({ provider: r.provider, outcome: r.outcome }, r.n);
       },
     });
     new Counter({
@@ -225,15 +343,54 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
       help: 'SP callback attempts recorded, by SP and outcome (delivered, failed)',
       labelNames: ['sp_id', 'outcome'],
       registers,
-      async collect() {
+      collect() {
         this.reset();
-        await run('callback_attempts', async () => {
-          const rows: { sp_id: string; delivered: boolean; n: string }[] = await db.query(
-            `SELECT t.sp_id, a.delivered, count(*) AS n FROM callback_attempts a JOIN consent_transactions t ON t.id = a.transaction_id GROUP BY t.sp_id, a.delivered`,
-          );
-          for (const r of rows) this.inc({ sp_id: r.sp_id, outcome: r.delivered ? 'delivered' : 'failed' }, Number(r.n));
-        });
+        for (const r of current().callbackAttempts) this.inc({ sp_id: r.sp_id, outcome: r.outcome }, r.n);
+      },
+    });
+    new Gauge({
+      name: 'muwafaqa_metrics_collector_up',
+      help: '1 when the collector could read its source at the last refresh of the snapshot',
+      labelNames: ['collector'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of COLLECTORS) if (current().up[c] !== undefined) this.set({ collector: c }, current().up[c]);
       },
     });
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations metrics for the Grafana dashboard and the alert rules in deploy/ (issue 19). Kept in
+// one block so they move as one piece; their names are what deploy/ queries (a test checks it).
+// ---------------------------------------------------------------------------------------------
+
+/** Milliseconds since the epoch carried by a UUIDv7 (the transaction's creation, i.e. the send's 201). */
+function uuidV7Millis(id: string): number | null {
+  const hex = id.replace(/-/g, '');
+  return /^[0-9a-f]{12}7/i.test(hex) ? parseInt(hex.slice(0, 12), 16) : null;
+}
+
+class OpsMetrics {
+  private readonly pushLatency: Histogram;
+
+  constructor(registers: Registry[]) {
+    this.pushLatency = new Histogram({
+      name: 'muwafaqa_push_delivery_latency_seconds',
+      help: "Time from the send's 201 (the transaction's creation) to the push job completing with at least one device reached",
+      buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    });
+  }
+
+  pushJobCompleted(job: Job): void {
+    const created = uuidV7Millis(String(job.data?.transactionId ?? ''));
+    const delivered = Number((job.returnvalue as { delivered?: number } | undefined)?.delivered ?? 0);
+    if (created !== null && job.finishedOn && delivered > 0) this.pushLatency.observe(Math.max(0, job.finishedOn - created) / 1000);
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([work, new Promise<T>((_, fail) => setTimeout(() => fail(new Error('timeout')), ms).unref())]);
 }

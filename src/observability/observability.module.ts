@@ -1,7 +1,16 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { ConsentModule } from '../consent/consent.module';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
+import { OpsRollupRepository } from './ops-rollup.repository';
+import { OpsRollupService } from './ops-rollup.service';
 
-/** Prometheus metrics (logging is configured in logging.ts through LoggerModule). */
-@Module({ controllers: [MetricsController], providers: [MetricsService], exports: [MetricsService] })
+/** Prometheus metrics and the 5-minute rollups behind the console's charts (logging is configured in logging.ts through LoggerModule). */
+@Module({
+  imports: [DiscoveryModule, ConsentModule],
+  controllers: [MetricsController],
+  providers: [MetricsService, OpsRollupRepository, OpsRollupService],
+  exports: [MetricsService, OpsRollupService],
+})
 export class ObservabilityModule {}

@@ -61,6 +61,7 @@ export class OpsPagesController {
   }
 
   @Get('transactions')
+  @AuditedRead('transaction', 'uaePassTransactionID')
   search(@CurrentOps() s: OpsSession, @PageLang() lang: Lang, @Query() query: SearchTransactionsQuery) {
     return this.pages.search(s, lang, query);
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { OnboardingService } from '../admin/onboarding.service';
+import { OpsRollupService } from '../observability/ops-rollup.service';
 import type { ListServiceProvidersQuery, SearchTransactionsQuery } from '../admin/ops-dto';
 import { OpsServiceProvidersService } from '../admin/ops-service-providers.service';
 import { OpsTransactionsService } from '../admin/ops-transactions.service';
@@ -23,10 +24,12 @@ export class OpsConsoleService {
     private readonly onboarding: OnboardingService,
     private readonly jobs: OpsJobsService,
     private readonly sessions: OpsSessionStore,
+    private readonly rollups: OpsRollupService,
   ) {}
 
   async overview(session: OpsSession, lang: Lang): Promise<string> {
-    return views.overviewPage({ session, lang }, await this.overviewData.overview());
+    const [overview, series] = await Promise.all([this.overviewData.overview(), this.rollups.lastDay()]);
+    return views.overviewPage({ session, lang }, overview, series);
   }
 
   async search(session: OpsSession, lang: Lang, query: SearchTransactionsQuery): Promise<string> {
@@ -45,8 +48,12 @@ export class OpsConsoleService {
 
   async serviceProvider(session: OpsSession, lang: Lang, clientId: string): Promise<string> {
     const sp = await this.sps.get(clientId);
-    const [health, secrets] = await Promise.all([this.overviewData.callbackHealth(86_400, sp.clientId), this.onboarding.listSigningSecrets(sp.clientId)]);
-    return views.spPage({ session, lang }, sp, health, secrets.items);
+    const [health, secrets, series] = await Promise.all([
+      this.overviewData.callbackHealth(86_400, sp.clientId),
+      this.onboarding.listSigningSecrets(sp.clientId),
+      this.rollups.lastDay(sp.clientId),
+    ]);
+    return views.spPage({ session, lang }, sp, health, secrets.items, series);
   }
 
   async confirmRotation(session: OpsSession, lang: Lang, clientId: string): Promise<string> {

@@ -95,6 +95,18 @@ const en = {
   errorTitle: 'Something was refused',
   back: 'Back to the overview',
   next: 'Next',
+  charts: 'Last 24 hours, per 5 minutes (UTC)',
+  chartSends: 'Sends and their outcomes',
+  chartPushLatency: 'Push delivery latency, send to provider (ms)',
+  chartCallbacks: 'SP callbacks: delivered and failed attempts',
+  chartOutboxAge: 'Outbox backlog: oldest row not yet relayed (seconds)',
+  sends: 'Sends',
+  p50: 'p50',
+  p99: 'p99',
+  oldestSeconds: 'Oldest (s)',
+  total24h: '24 h',
+  peak: 'peak',
+  chartsNote: 'From 5-minute rollups brought up to date every few seconds to a minute; hover a bar or point for its value.',
 } as const;
 
 type Dict = Record<keyof typeof en, string>;
@@ -185,6 +197,18 @@ const ar: Dict = {
   errorTitle: 'تم رفض الطلب',
   back: 'العودة إلى النظرة العامة',
   next: 'التالي',
+  charts: 'آخر 24 ساعة، لكل 5 دقائق (بالتوقيت العالمي UTC)',
+  chartSends: 'الطلبات المرسلة ونتائجها',
+  chartPushLatency: 'زمن توصيل الإشعار، من الإرسال إلى المزوّد (ملّي ثانية)',
+  chartCallbacks: 'استدعاءات مقدمي الخدمة: المحاولات الناجحة والفاشلة',
+  chartOutboxAge: 'رسائل الصادر: عمر أقدم رسالة غير مرحّلة (ثوانٍ)',
+  sends: 'الطلبات المرسلة',
+  p50: 'الوسيط p50',
+  p99: 'p99',
+  oldestSeconds: 'الأقدم (ث)',
+  total24h: '24 ساعة',
+  peak: 'الذروة',
+  chartsNote: 'من ملخصات كل 5 دقائق تُحدَّث كل بضع ثوانٍ إلى دقيقة؛ مرّر المؤشر فوق عمود أو نقطة لقراءة قيمته.',
 };
 
 export const TEXT: Record<Lang, Dict> = { en, ar };

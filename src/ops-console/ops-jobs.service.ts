@@ -2,7 +2,8 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { ApiError } from '../common/errors/api-error';
-import { CALLBACK_QUEUE, PUSH_QUEUE } from '../notifications/queues';
+import { CALLBACK_QUEUE } from '../callbacks/callback-queue';
+import { PUSH_QUEUE } from '../notifications/queues';
 
 export interface FailedJobView {
   queue: string;

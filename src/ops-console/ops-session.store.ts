@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KEY_MATERIAL, REDIS, redisKey } from '../common/core.module';
 import type { RedisClient } from '../common/redis';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import type { KeyMaterial } from '../security/key-material';
+import type { KeyMaterial } from '../common/key-material';
 import type { OpsRole } from './ops-roles';
 
 export interface OpsSession {
@@ -32,12 +32,21 @@ export const LOGIN_COOKIE = 'mwq_ops_login';
 export const LANG_COOKIE = 'mwq_ops_lang';
 const LOGIN_TTL_SECONDS = 600;
 
-/** Cookie header as name → value (our values are base64url and '.', never encoded). */
+/**
+ * Cookie header as name → value (our values are base64url and '.', never encoded). The header
+ * also carries other applications' cookies on the same host: one that is not valid
+ * percent-encoding is skipped, never an error (it made every /ops page answer 500).
+ */
 export function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of (header ?? '').split(';')) {
     const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] ??= decodeURIComponent(part.slice(i + 1).trim());
+    if (i <= 0) continue;
+    try {
+      out[part.slice(0, i).trim()] ??= decodeURIComponent(part.slice(i + 1).trim());
+    } catch {
+      /* URIError: not ours, not readable */
+    }
   }
   return out;
 }

@@ -3,6 +3,8 @@ import type { ServiceProviderViewDto, StatusCountsDto, TransactionPageDto } from
 import type { ErrorBody } from '../common/errors/error-catalog';
 import { Lang, STATUS_TEXT, TEXT } from './ops-i18n';
 import type { FailedJobView } from './ops-jobs.service';
+import type { OpsSeries } from '../observability/ops-rollup.service';
+import { opsCharts } from './ops-charts';
 import type { CallbackHealth, Overview } from './ops-overview.service';
 import { roleAllows } from './ops-roles';
 import type { OpsSession } from './ops-session.store';
@@ -27,7 +29,10 @@ th{background:#eef1f4}.bad{color:#a4161a;font-weight:600}.ok{color:#1b7a3a}.mute
 form.search{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end}label{display:flex;flex-direction:column;font-size:.85rem}
 button,.button{background:#0b3d2e;color:#fff;border:0;padding:.4rem .8rem;border-radius:3px;cursor:pointer;text-decoration:none;display:inline-block}
 button.danger{background:#a4161a}.secret{font-family:monospace;background:#fff3bf;padding:.5rem;display:inline-block;user-select:all}
-code{font-size:.85rem}`;
+code{font-size:.85rem}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(26rem,1fr));gap:1rem;margin-bottom:1.5rem}
+figure.chart{background:#fff;border:1px solid #d5dae0;margin:0;padding:.5rem}figcaption{font-weight:600;font-size:.9rem;margin-bottom:.3rem}
+ul.legend{list-style:none;display:flex;flex-wrap:wrap;gap:.3rem 1rem;padding:0;margin:.3rem 0 0;font-size:.85rem}`;
 
 export function layout(ctx: PageContext, title: string, body: string, opts: { refreshSeconds?: number } = {}): string {
   const t = TEXT[ctx.lang];
@@ -73,13 +78,14 @@ function statusCounts(lang: Lang, hour: StatusCountsDto, day: StatusCountsDto): 
   return table([t.status, t.lastHour, t.lastDay], rows, 'id="status-counts"');
 }
 
-export function overviewPage(ctx: PageContext, o: Overview): string {
+export function overviewPage(ctx: PageContext, o: Overview, series: OpsSeries): string {
   const t = TEXT[ctx.lang];
   const cb = o.callbacksLastHour;
   return layout(
     ctx,
     t.overview,
     `<p class="muted">${t.refreshed}</p>
+${opsCharts(ctx.lang, series)}
 ${statusCounts(ctx.lang, o.lastHour, o.lastDay)}
 <h2>${t.outboxBacklog}</h2>
 ${table([t.push, t.callback, t.total, t.oldestPending], [[String(o.outbox.push), String(o.outbox.callback), String(o.outbox.pending), String(o.outbox.oldestSeconds)]], 'id="outbox"')}
@@ -256,6 +262,7 @@ export function spPage(
   sp: ServiceProviderViewDto,
   health: CallbackHealth,
   secrets: { id: string; createdAt: Date; revokedAt: Date | null; active: boolean }[],
+  series: OpsSeries,
 ): string {
   const t = TEXT[ctx.lang];
   const canRotate = ctx.session && roleAllows(ctx.session.role, 'admin');
@@ -278,6 +285,7 @@ ${table(
   ],
   'id="callback-health"',
 )}
+${opsCharts(ctx.lang, series)}
 <h2>${t.signingSecrets}</h2>
 ${table(
   ['id', t.created, t.status],

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { KEY_MATERIAL } from '../common/core.module';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import type { KeyMaterial } from '../security/key-material';
+import type { KeyMaterial } from '../common/key-material';
 
 /** One encrypted column (`*_enc`) and the primary key that addresses its rows. */
 interface EncryptedColumn {

@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import type { AppConfig } from '../config/config';
+import { SecurityModule } from '../security/security.module';
 import { AccessAuditInterceptor } from './access-audit';
 import { AccessLogService } from './access-log.service';
 import { KeyRotationService } from './key-rotation.service';
@@ -21,7 +22,7 @@ export class PrivacyModule {
     return {
       module: PrivacyModule,
       global: true,
-      imports: [BullModule.registerQueue({ name: RETENTION_QUEUE })],
+      imports: [BullModule.registerQueue({ name: RETENTION_QUEUE }), SecurityModule],
       controllers: [PrivacyAdminController, UserRightsController],
       providers: [KeyRotationService, RetentionService, AccessLogService, AccessAuditInterceptor, UserRightsService, ...workers],
       exports: [KeyRotationService, RetentionService, AccessAuditInterceptor],

@@ -6,8 +6,8 @@ import { ApiError } from '../common/errors/api-error';
 import type { ConsentStatus } from '../consent/consent-state-machine';
 import { maskIdentifier } from '../consent/identifier-rules';
 import { isUuid } from '../consent/receipt.service';
-import type { KeyMaterial } from '../security/key-material';
-import type { IdDocType } from '../users/user-profile.entity';
+import type { KeyMaterial } from '../common/key-material';
+import type { IdDocType } from '../users/id-doc-types';
 
 /** A pending request past its expiry reads as EXPIRED, as everywhere else. */
 const EFFECTIVE_STATUS = `CASE WHEN t.status = 'TRIGGERED' AND t.expires_at <= now() THEN 'EXPIRED' ELSE t.status END`;

@@ -22,6 +22,10 @@ function freePort(): Promise<number> {
 /**
  * With no REDIS_URL, start a `redis-server` found on the PATH on a free loopback port, its data
  * under DATA_DIR with the append-only file on, and stop it on shutdown.
+ *
+ * The child runs in its own process group (`detached`): Ctrl-C in a terminal signals the whole
+ * foreground group, and Redis must outlive the gateway's shutdown until the queues are closed;
+ * the gateway stops it last (`stop()`), or kills it if the process exits any other way.
  */
 export async function startEmbeddedRedis(dataDir: string): Promise<EmbeddedService> {
   const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
@@ -36,10 +40,14 @@ export async function startEmbeddedRedis(dataDir: string): Promise<EmbeddedServi
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--loglevel', 'warning'],
-    { stdio: 'ignore' },
+    { stdio: 'ignore', detached: true },
   );
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // Refused connections are expected until redis-server listens: connect() rejects, no event to log.
+  client.on('error', () => undefined);
   for (let i = 0; ; i++) {
     try {
       await client.connect();
@@ -55,7 +63,8 @@ export async function startEmbeddedRedis(dataDir: string): Promise<EmbeddedServi
     url,
     stop: () =>
       new Promise<void>((done) => {
-        if (child.exitCode !== null) return done();
+        process.removeListener('exit', killOnExit);
+        if (child.exitCode !== null || child.signalCode !== null) return done();
         child.once('exit', () => done());
         child.kill('SIGTERM');
       }),

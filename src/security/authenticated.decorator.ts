@@ -7,7 +7,7 @@ import { ApiError } from '../common/errors/api-error';
 import type { SpProfile } from '../service-providers/sp-directory.service';
 import passport from 'passport';
 import { BEARER_STRATEGY, BearerStrategy, accessTokenOf } from './bearer.strategy';
-import { SpSignatureGuard } from './sp-signature.guard';
+import { SpSignatureGuard, SpTransportGuard } from './sp-signature.guard';
 import { ADMIN_SCOPE, Principal, PrincipalKind, SP_CONSENT_SCOPE, USER_SCOPE } from './token.service';
 
 const REQUIRED = 'muwafaqa:required-principal';
@@ -44,7 +44,7 @@ export class AccessTokenGuard extends AuthGuard(BEARER_STRATEGY) {
 
   override handleRequest<T>(err: unknown, user: T): T {
     if (err) throw err;
-    if (!user) throw new ApiError('SEC_1000001');
+    if (!user) throw new ApiError('SEC_1000042', { header: 'Authorization' });
     return user;
   }
 }
@@ -62,15 +62,18 @@ export class SpHeadersGuard implements CanActivate {
 }
 
 /**
- * Who may call a route, declared on the route: `sp` routes also need a valid request signature
- * (X-Timestamp + X-UAEPASS-Signature); `admin` and `user` routes need a token of that kind.
+ * Who may call a route, declared on the route: `sp` routes also need a JSON body (if any) covered
+ * by a valid request signature (X-Timestamp + X-UAEPASS-Signature), all enforced here for every
+ * SP route; `admin` and `user` routes need a token of that kind.
  */
 export function Authenticated(kind: PrincipalKind) {
   if (kind === 'sp') {
     return applyDecorators(
       SetMetadata(REQUIRED, kind),
-      UseGuards(SpHeadersGuard, AccessTokenGuard, SpSignatureGuard),
-      ApiSecurity('X-UP-AccessToken'),
+      UseGuards(SpTransportGuard, SpHeadersGuard, AccessTokenGuard, SpSignatureGuard),
+      // UAE PASS's pair (X-UP-AccessToken with the id_token as Bearer), or the access token alone as Bearer.
+      ApiSecurity({ 'X-UP-AccessToken': [], bearer: [] }),
+      ApiBearerAuth(),
       ApiHeader({ name: 'X-Timestamp', required: true, description: 'Unix time in milliseconds' }),
       ApiHeader({ name: 'X-UAEPASS-Signature', required: true, description: 'base64 HMAC-SHA256 of the canonical request string' }),
     );

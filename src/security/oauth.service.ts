@@ -2,15 +2,20 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiError } from '../common/errors/api-error';
-import { isDependencyDown } from '../common/errors/api-exception.filter';
+import { isDependencyDown } from '../common/errors/dependency-down';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { RateLimiter } from './rate-limiter';
-import { hashSecret, verifySecret } from './secret-box';
-import { ADMIN_SCOPE, SP_CONSENT_SCOPE, TokenService } from './token.service';
+import { hashSecret, verifySecret } from '../common/secret-box';
+import { ADMIN_SCOPE, OPENID_SCOPE, SP_CONSENT_SCOPE, TokenService } from './token.service';
 
-/** What each kind of client may ask for; a request without `scope` gets all of it. */
+/** What each kind of client may ask for; a request without `scope` gets its default (an id_token comes with `openid`). */
 const ALLOWED_SCOPES = {
-  sp: [SP_CONSENT_SCOPE, 'openid'],
+  sp: [SP_CONSENT_SCOPE, OPENID_SCOPE],
+  admin: [ADMIN_SCOPE, OPENID_SCOPE],
+} as const;
+const DEFAULT_SCOPES = {
+  // UAE PASS integrations ask for no scope and expect the id_token of the header pair.
+  sp: [SP_CONSENT_SCOPE, OPENID_SCOPE],
   admin: [ADMIN_SCOPE],
 } as const;
 
@@ -47,20 +52,16 @@ export class OAuthService implements OnApplicationBootstrap {
     this.logger.log(`admin client ${id} is ready`);
   }
 
-  async token(body: TokenRequest, authorization: string | undefined) {
+  /** `source` is the caller's address: failed guesses are throttled per (client id, source). */
+  async token(body: TokenRequest, authorization: string | undefined, source = 'unknown') {
     const { clientId, clientSecret } = this.clientCredentials(body, authorization);
     if (body.grant_type !== 'client_credentials') {
       throw new ApiError('OAUTH_1000002').asOAuth(typeof body.grant_type === 'string' ? 'unsupported_grant_type' : 'invalid_request');
     }
     if (clientId.length > 200 || clientSecret.length > 500) throw this.invalidClient();
-    // Counted before scrypt runs, so guessing a secret (or burning CPU) is throttled per client id.
-    // While Redis is away the throttle waits for it rather than locking every SP out of tokens.
-    await this.limiter.consume(`oauth:${clientId}`, this.config.tokenRateLimitPerMinute).catch((err: unknown) => {
-      if (!isDependencyDown(err)) throw err;
-    });
-    const kind = await this.authenticate(clientId, clientSecret);
+    const kind = await this.authenticateThrottled(clientId, clientSecret, source);
     const allowed: readonly string[] = ALLOWED_SCOPES[kind];
-    let scopes = [...allowed];
+    let scopes: string[] = [...DEFAULT_SCOPES[kind]];
     if (body.scope !== undefined) {
       if (typeof body.scope !== 'string')
         throw new ApiError('OAUTH_1000004', { reason: 'scope must be a string', reasonAr: 'يجب أن تكون الصلاحية نصاً' }).asOAuth('invalid_request');
@@ -90,6 +91,26 @@ export class OAuthService implements OnApplicationBootstrap {
       return { clientId: body.client_id, clientSecret: body.client_secret };
     }
     throw this.invalidClient();
+  }
+
+  /**
+   * Only failures count, per (client id, source) and per source: client ids are not secret, so
+   * counting every attempt per id let anyone lock an SP out. The failure is reserved before scrypt
+   * runs and refunded on success, so an attacker's scrypt work is bounded by the source's budget
+   * even when the guesses arrive at once. While Redis is away the throttle waits for it rather
+   * than locking every client out of tokens.
+   */
+  private async authenticateThrottled(clientId: string, clientSecret: string, source: string): Promise<'sp' | 'admin'> {
+    const { tokenRateLimitPerMinute, tokenSourceFailuresPerMinute } = this.config;
+    const reservation = await this.limiter
+      .reserveFailure(`oauth:${clientId}`, source, tokenRateLimitPerMinute, tokenSourceFailuresPerMinute)
+      .catch((err: unknown) => {
+        if (!isDependencyDown(err)) throw err;
+        return undefined;
+      });
+    const kind = await this.authenticate(clientId, clientSecret);
+    await reservation?.refund().catch(() => undefined);
+    return kind;
   }
 
   private async authenticate(clientId: string, clientSecret: string): Promise<'sp' | 'admin'> {

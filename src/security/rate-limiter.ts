@@ -20,7 +20,30 @@ if KEYS[2] == nil then return 1 end
 if redis.call('SET', KEYS[2], '1', 'PX', ARGV[2], 'NX') then return 1 end
 return 0`;
 
+/**
+ * Reserves one failure in two budgets at once: the (client id, source) pair's and the source's
+ * own. Reserved before the costly check and refunded when it succeeds, so only failures count and
+ * concurrent guesses cannot all slip in before the first one is counted.
+ *   returns -1: a budget is spent (nothing reserved); 1: reserved.
+ */
+const RESERVE_FAILURE = `
+local a = redis.call('INCR', KEYS[1])
+if a == 1 then redis.call('PEXPIRE', KEYS[1], 61000) end
+local b = redis.call('INCR', KEYS[2])
+if b == 1 then redis.call('PEXPIRE', KEYS[2], 61000) end
+if a > tonumber(ARGV[1]) or b > tonumber(ARGV[2]) then
+  redis.call('DECR', KEYS[1])
+  redis.call('DECR', KEYS[2])
+  return -1
+end
+return 1`;
+
 type ConsumeCommand = (numKeys: number, ...args: (string | number)[]) => Promise<number>;
+
+/** A failure reserved by `reserveFailure`: refund it when the attempt turns out to succeed. */
+export interface FailureReservation {
+  refund(): Promise<void>;
+}
 
 /** Fixed one-minute windows per caller, shared by every instance through Redis. */
 @Injectable()
@@ -30,6 +53,9 @@ export class RateLimiter {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     if (!(redis as Partial<Record<'muwafaqaConsume', unknown>>).muwafaqaConsume) redis.defineCommand('muwafaqaConsume', { lua: CONSUME });
+    if (!(redis as Partial<Record<'muwafaqaReserveFailure', unknown>>).muwafaqaReserveFailure) {
+      redis.defineCommand('muwafaqaReserveFailure', { lua: RESERVE_FAILURE });
+    }
   }
 
   /**
@@ -48,5 +74,24 @@ export class RateLimiter {
       throw new ApiError('SEC_1000005', { retryAfter }).withHeader('Retry-After', String(retryAfter));
     }
     if (result === 0) throw new ApiError('SEC_1000004');
+  }
+
+  /**
+   * Reserves one failed attempt of `subject` from `source` this minute: at most `perSubject` for
+   * the pair and `perSource` for the source across all subjects, else SEC_1000005 (429). The
+   * caller refunds the reservation when the attempt succeeds, so successes never count.
+   */
+  async reserveFailure(subject: string, source: string, perSubject: number, perSource: number): Promise<FailureReservation> {
+    const now = Date.now();
+    const minute = String(Math.floor(now / 60_000));
+    // Both keys carry the source's hash tag, so the script stays in one Redis Cluster slot.
+    const tag = `{src:${source}}`;
+    const keys = [redisKey(this.config, tag, 'fail', subject, minute), redisKey(this.config, tag, 'fail', minute)];
+    const redis = this.redis as Redis & { muwafaqaReserveFailure: ConsumeCommand };
+    if (Number(await redis.muwafaqaReserveFailure(keys.length, ...keys, perSubject, perSource)) === -1) {
+      const retryAfter = 60 - Math.floor((now / 1000) % 60);
+      throw new ApiError('SEC_1000005', { retryAfter }).withHeader('Retry-After', String(retryAfter));
+    }
+    return { refund: async () => void (await redis.multi().decr(keys[0]).decr(keys[1]).exec()) };
   }
 }

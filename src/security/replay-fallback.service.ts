@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { REDIS } from '../common/core.module';
 import { ApiError } from '../common/errors/api-error';
+import type { RedisClient } from '../common/redis';
 
 /**
  * Replay protection when Redis is away. Redis stays the fast path; while it is unreachable, a
@@ -9,16 +11,65 @@ import { ApiError } from '../common/errors/api-error';
  * so sends keep being accepted exactly once. Records written during an outage outlive it: until
  * they expire, every request is also checked against them, so a request accepted during the
  * outage cannot be replayed once Redis is back.
+ *
+ * What Redis accepted before the outage is not in Postgres, so during an outage a request whose
+ * X-Timestamp is older than the outage's start cannot be proven fresh and is refused with
+ * REQ_1000006 (503, Retry-After): a retry is signed again with a current timestamp and goes through. A request signed with a timestamp ahead of the server clock could
+ * be accepted before the outage and still look newer than its start: those few are written to
+ * Postgres as well when Redis accepts them (`mustAlsoRecord`).
  */
+/**
+ * Requests Redis accepted are dated at most this far ahead of the clock unless also written to
+ * Postgres; during an outage, timestamps before its start plus this are refused. So a request
+ * accepted before the outage is either in Postgres or refused, whatever its clock.
+ */
+const CLOCK_AHEAD_TOLERANCE_MS = 2000;
+
 @Injectable()
-export class ReplayFallback {
+export class ReplayFallback implements OnModuleInit {
   private activeUntil = 0;
   private checkedAt = 0;
+  /** When this instance lost Redis (every connection drops at once), or undefined while it is up. */
+  private downSince?: number;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(REDIS) private readonly redis: RedisClient,
+  ) {}
 
-  /** Records `digest` for `caller`; SEC_1000004 when it is already recorded and not expired. */
-  async recordOnce(caller: string, digest: string, ttlMs: number): Promise<void> {
+  onModuleInit(): void {
+    const down = () => (this.downSince ??= Date.now());
+    this.redis.on('close', down);
+    this.redis.on('end', down);
+    this.redis.on('ready', () => (this.downSince = undefined));
+  }
+
+  /**
+   * Called when Redis could not record a signed request: refuses (REQ_1000006, retry shortly) a
+   * timestamp older than the outage's start, which Redis may have accepted already.
+   */
+  assertFreshDuringOutage(timestamp: number): void {
+    // A hung Redis closes no connection: the first failed command marks the start.
+    const since = (this.downSince ??= Date.now());
+    if (timestamp < since + CLOCK_AHEAD_TOLERANCE_MS) {
+      const retryAfter = Math.max(1, Math.ceil((since + CLOCK_AHEAD_TOLERANCE_MS - Date.now()) / 1000));
+      throw new ApiError('REQ_1000006').withHeader('Retry-After', String(retryAfter));
+    }
+  }
+
+  /**
+   * After Redis accepted a request: one dated further ahead of the clock than the tolerance must be
+   * in Postgres too (see above). Rare (a clock far ahead), so the hot path stays Redis only.
+   */
+  mustAlsoRecord(timestamp: number): boolean {
+    return timestamp > Date.now() + CLOCK_AHEAD_TOLERANCE_MS;
+  }
+
+  /**
+   * Records `digest` for `caller`; SEC_1000004 when it is already recorded and not expired.
+   * `alsoInRedis`: Redis holds it too, so later requests need not be checked against Postgres.
+   */
+  async recordOnce(caller: string, digest: string, ttlMs: number, alsoInRedis = false): Promise<void> {
     const rows: unknown[] = await this.db.query(
       `INSERT INTO replay_records (caller, digest, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))
        ON CONFLICT (caller, digest) DO UPDATE SET expires_at = EXCLUDED.expires_at
@@ -26,7 +77,7 @@ export class ReplayFallback {
        RETURNING 1`,
       [caller, digest, ttlMs / 1000],
     );
-    this.activeUntil = Math.max(this.activeUntil, Date.now() + ttlMs);
+    if (!alsoInRedis) this.activeUntil = Math.max(this.activeUntil, Date.now() + ttlMs);
     if (rows.length === 0) throw new ApiError('SEC_1000004');
   }
 

@@ -4,7 +4,7 @@ describe('X-UAEPASS-Signature scheme', () => {
   const body = '{"spTransactionID":"m9mhsb1iy0rqeru53e","spId":"owner_sp_client_id"}';
   const path = '/api/v1/consent/transaction/status';
 
-  it('matches the test vector published in DESIGN.md', () => {
+  it('matches the test vector published in docs/security.md', () => {
     expect(bodyDigest(body)).toBe('6014cee892ae4c3e16b85e311467b5033d1135247f666159af9858074244fbdb');
     expect(signRequest('demo-signing-secret', '1764000000000', 'POST', path, body)).toBe('zO7tLBz2SaEqhmNNgffrTv3bZ98RSSiQG+a+F2xYsKQ=');
   });

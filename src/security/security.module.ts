@@ -1,22 +1,22 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
-import { SpDirectory } from '../service-providers/sp-directory.service';
+import { ServiceProvidersModule } from '../service-providers/service-providers.module';
 import { AccessTokenGuard, SpHeadersGuard } from './authenticated.decorator';
 import { BearerStrategy } from './bearer.strategy';
 import { OAuthController } from './oauth.controller';
 import { OAuthService } from './oauth.service';
 import { RateLimiter } from './rate-limiter';
 import { ReplayFallback } from './replay-fallback.service';
-import { SpSignatureGuard } from './sp-signature.guard';
+import { SpSignatureGuard, SpTransportGuard } from './sp-signature.guard';
 import { TokenKeysController } from './token-keys.controller';
 import { TokenService } from './token.service';
+import { WellKnownController } from './well-known.controller';
 
-/** Tokens, request signatures and who-may-call-what; global so any controller can declare `@Authenticated`. */
-@Global()
+/** Tokens, request signatures and who-may-call-what: a module with `@Authenticated` routes imports this one. */
 @Module({
-  imports: [PassportModule],
-  controllers: [OAuthController, TokenKeysController],
-  providers: [ReplayFallback, TokenService, OAuthService, RateLimiter, BearerStrategy, SpDirectory, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard],
-  exports: [ReplayFallback, BearerStrategy, TokenService, SpDirectory, RateLimiter, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard],
+  imports: [PassportModule, ServiceProvidersModule],
+  controllers: [OAuthController, TokenKeysController, WellKnownController],
+  providers: [ReplayFallback, TokenService, OAuthService, RateLimiter, BearerStrategy, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard, SpTransportGuard],
+  exports: [ReplayFallback, BearerStrategy, TokenService, RateLimiter, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard, SpTransportGuard],
 })
 export class SecurityModule {}

@@ -6,13 +6,38 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
 import { RateLimiter } from './rate-limiter';
 import { ReplayFallback } from './replay-fallback.service';
-import { isDependencyDown } from '../common/errors/api-exception.filter';
+import { isDependencyDown } from '../common/errors/dependency-down';
 import { verifyRequestSignature } from './request-signature';
 import type { Principal } from './token.service';
 
 /** True when `timestamp` (ms) is at most `windowMs` away from `now`, either side; the edge itself is inside. */
 export function isWithinWindow(timestamp: number, now: number, windowMs: number): boolean {
   return Math.abs(now - timestamp) <= windowMs;
+}
+
+type SignedRequest = FastifyRequest & { rawBody?: Buffer };
+
+/**
+ * The transport rule of every signed SP route: a request that carries a body must carry it as
+ * JSON, whose raw bytes the signature covers. Fastify also parses forms (for the token endpoint)
+ * and text, which leave no raw body: such a body would be verified over "" and reach the route
+ * unsigned. Refused with the media-type code, before the headers or the signature are looked at.
+ */
+export function assertSignedBodyCovered(req: SignedRequest): void {
+  const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const length = Number(req.headers['content-length'] ?? 0);
+  const carriesBody = req.body !== undefined || length > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (!carriesBody && req.rawBody === undefined) return;
+  if (contentType !== 'application/json' || req.rawBody === undefined) throw new ApiError('REQ_1000003', { expected: 'application/json' });
+}
+
+/** First guard of every `@Authenticated('sp')` route: the body is JSON covered by the signature. */
+@Injectable()
+export class SpTransportGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    assertSignedBodyCovered(context.switchToHttp().getRequest<SignedRequest>());
+    return true;
+  }
 }
 
 /**
@@ -39,9 +64,13 @@ export class SpSignatureGuard implements CanActivate {
     if (!/^\d{1,16}$/.test(timestamp)) throw new ApiError('SEC_1000006');
     const windowMs = this.config.signatureWindowSeconds * 1000;
     if (!isWithinWindow(Number(timestamp), Date.now(), windowMs)) {
+      // The usual integration slip: Unix time in seconds. Say so rather than only "outside the window".
+      if (isWithinWindow(Number(timestamp) * 1000, Date.now(), windowMs)) throw new ApiError('SEC_1000043', { timestamp });
       throw new ApiError('SEC_1000003', { windowSeconds: this.config.signatureWindowSeconds });
     }
     if (sp.signingSecrets.length === 0) throw new ApiError('CONS_1000004');
+    // Never verify over "" a body the signature does not cover (SpTransportGuard runs first; this keeps it so).
+    assertSignedBodyCovered(req);
     const signature = req.headers['x-uaepass-signature'] as string;
     if (!verifyRequestSignature(sp.signingSecrets, signature, timestamp, req.method, req.url, req.rawBody)) {
       throw new ApiError('CONS_1000005');
@@ -54,13 +83,17 @@ export class SpSignatureGuard implements CanActivate {
       await this.limiter.consume(caller, this.config.rateLimitPerMinute, { key: `replay:${seen}`, ttlMs: 2 * windowMs });
     } catch (err) {
       if (!isDependencyDown(err)) throw err;
-      // Redis is away: replay protection moves to Postgres; the rate limit waits for Redis.
+      // Redis is away: replay protection moves to Postgres; the rate limit waits for Redis. What
+      // Redis may have accepted before (older than the outage) cannot be checked: refused.
+      this.replays.assertFreshDuringOutage(Number(timestamp));
       await this.replays.recordOnce(caller, seen, 2 * windowMs);
       req.sp = sp;
       return true;
     }
-    // After an outage, a request accepted through Postgres must not be replayable through Redis.
-    if (await this.replays.isActive()) await this.replays.recordOnce(caller, seen, 2 * windowMs);
+    // After an outage, a request accepted through Postgres must not be replayable through Redis;
+    // a future-dated one must stay refusable during a coming outage.
+    if (this.replays.mustAlsoRecord(Number(timestamp))) await this.replays.recordOnce(caller, seen, 2 * windowMs, true);
+    else if (await this.replays.isActive()) await this.replays.recordOnce(caller, seen, 2 * windowMs);
     req.sp = sp;
     return true;
   }

@@ -20,17 +20,23 @@ import { KEY_MATERIAL, REDIS, redisKey } from '../common/core.module';
 import { ApiError } from '../common/errors/api-error';
 import { subscriberOf } from '../common/redis';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import type { KeyMaterial } from './key-material';
+import type { KeyMaterial } from '../common/key-material';
 
 export const SP_CONSENT_SCOPE = 'urn:uae:digitalid:backend_api:manage_user_consent';
 export const ADMIN_SCOPE = 'muwafaqa:admin';
 export const USER_SCOPE = 'muwafaqa:user';
+export const OPENID_SCOPE = 'openid';
 /** Audience of every access token the gateway issues. */
 export const TOKEN_AUDIENCE = 'muwafaqa';
-const ALG = 'ES256';
+/** The one signing algorithm of every gateway JWT (advertised in the discovery metadata). */
+export const TOKEN_ALG = 'ES256';
+const ALG = TOKEN_ALG;
 const VERIFIED_MAX = 10_000;
 /** RFC 9068 header type of access tokens, so an id_token or a receipt can never pass as one. */
 const ACCESS_TOKEN_TYP = 'at+jwt';
+/** id_tokens keep the plain OpenID `typ`; receipts have their own, so neither passes as the other. */
+const ID_TOKEN_TYP = 'JWT';
+export const RECEIPT_JWT_TYP = 'muwafaqa-receipt+jwt';
 
 export type PrincipalKind = 'sp' | 'admin' | 'user';
 
@@ -211,12 +217,12 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
       .sign(key.privateKey);
   }
 
-  /** An access token (and, for clients, an OpenID id_token) as UAE PASS hands them out. */
+  /** An access token, and an OpenID id_token when `openid` was granted, as UAE PASS hands them out. */
   async issueClientTokens(kind: 'sp' | 'admin', clientId: string, scopes: string[]) {
     const ttl = this.config.tokenTtlSeconds;
     const access_token = await this.sign({ sub: clientId, client_id: clientId, scope: scopes.join(' '), kind }, TOKEN_AUDIENCE, ttl, ACCESS_TOKEN_TYP);
-    const id_token = await this.sign({ sub: clientId, kind }, clientId, ttl);
-    return { access_token, id_token, token_type: 'Bearer' as const, scope: scopes.join(' '), expires_in: ttl };
+    const id_token = scopes.includes(OPENID_SCOPE) ? await this.sign({ sub: clientId, kind }, clientId, ttl, ID_TOKEN_TYP) : undefined;
+    return { access_token, ...(id_token ? { id_token } : {}), token_type: 'Bearer' as const, scope: scopes.join(' '), expires_in: ttl };
   }
 
   async issueUserToken(userId: string) {
@@ -245,7 +251,7 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
 
   /** Verifies an id_token issued to `clientId`. */
   async verifyIdToken(token: string, clientId: string): Promise<boolean> {
-    const payload = await this.verifyOwn(token, clientId, 'JWT');
+    const payload = await this.verifyOwn(token, clientId, ID_TOKEN_TYP);
     return payload?.sub === clientId;
   }
 

@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import { KEY_MATERIAL, REDIS, redisKey } from '../common/core.module';
 import { subscriberOf } from '../common/redis';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import type { KeyMaterial } from '../security/key-material';
+import type { KeyMaterial } from '../common/key-material';
+import { LruCache } from './lru-cache';
 
 /** What a request needs to know about an SP, with its secrets decrypted, cached in memory. */
 export interface SpProfile {
@@ -18,18 +19,25 @@ export interface SpProfile {
   consentTtlSeconds: number;
   /** Active signing secrets, newest first (two during rotation). */
   signingSecrets: string[];
+  /** `whsec_…`: when set, callbacks are also signed the Standard Webhooks way. */
+  webhookSecret: string | null;
 }
 
 const CACHE_TTL_MS = 30_000;
+/** Lookups name SPs that may not exist (any token's subject): misses are cached too, within this cap. */
+const CACHE_MAX_ENTRIES = 10_000;
 
 /**
- * Looks SPs up for the hot path. Entries live 30 s at most; any change made through the admin
+ * Looks SPs up for the hot path. Entries live 30 s at most, at most 10 000 of them (least
+ * recently used first out, expired ones swept), so lookups of made-up ids cannot grow memory;
+ * any change made through the admin
  * API calls `invalidate`, which is published on Redis so every instance drops its copy at once.
  */
 @Injectable()
 export class SpDirectory implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SpDirectory.name);
-  private readonly cache = new Map<string, { at: number; profile: Promise<SpProfile | null> }>();
+  private readonly cache = new LruCache<string, Promise<SpProfile | null>>(CACHE_MAX_ENTRIES, CACHE_TTL_MS);
+  private sweeper?: NodeJS.Timeout;
   private subscriber?: Redis;
   private readonly channel: string;
 
@@ -49,17 +57,20 @@ export class SpDirectory implements OnModuleInit, OnModuleDestroy {
     // After a reconnect, messages may have been missed: start from empty.
     this.subscriber.on('ready', () => this.cache.clear());
     await this.subscriber.subscribe(this.channel);
+    this.sweeper = setInterval(() => this.cache.sweep(), CACHE_TTL_MS);
+    this.sweeper.unref();
   }
 
   onModuleDestroy(): void {
+    clearInterval(this.sweeper);
     this.subscriber?.disconnect();
   }
 
   get(clientId: string): Promise<SpProfile | null> {
     const hit = this.cache.get(clientId);
-    if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.profile;
+    if (hit) return hit;
     const profile = this.load(clientId);
-    this.cache.set(clientId, { at: Date.now(), profile });
+    this.cache.set(clientId, profile);
     profile.catch(() => this.cache.delete(clientId));
     return profile;
   }
@@ -82,9 +93,10 @@ export class SpDirectory implements OnModuleInit, OnModuleDestroy {
       callback_url: string | null;
       callback_api_key_enc: string | null;
       consent_ttl_seconds: number | null;
+      webhook_secret_enc: string | null;
       secrets: string[] | null;
     }[] = await this.db.query(
-      `SELECT sp.client_id, sp.name, sp.name_ar, sp.disabled, sp.callback_url, sp.callback_api_key_enc, sp.consent_ttl_seconds,
+      `SELECT sp.client_id, sp.name, sp.name_ar, sp.disabled, sp.callback_url, sp.callback_api_key_enc, sp.consent_ttl_seconds, sp.webhook_secret_enc,
               (SELECT array_agg(s.secret_enc ORDER BY s.created_at DESC) FROM sp_signing_secrets s
                 WHERE s.sp_id = sp.client_id AND s.revoked_at IS NULL) AS secrets
          FROM service_providers sp WHERE sp.client_id = $1`,
@@ -102,6 +114,7 @@ export class SpDirectory implements OnModuleInit, OnModuleDestroy {
       callbackApiKey: row.callback_api_key_enc ? box.decrypt(row.callback_api_key_enc) : null,
       consentTtlSeconds: row.consent_ttl_seconds ?? this.config.consentTtlSeconds,
       signingSecrets: (row.secrets ?? []).map((s) => box.decrypt(s)),
+      webhookSecret: row.webhook_secret_enc ? box.decrypt(row.webhook_secret_enc) : null,
     };
   }
 }

@@ -3,9 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { KEY_MATERIAL } from '../common/core.module';
 import { ApiError } from '../common/errors/api-error';
-import { identifierHash } from '../security/secret-box';
-import type { KeyMaterial } from '../security/key-material';
-import type { IdDocType } from './user-profile.entity';
+import { identifierHash } from '../common/secret-box';
+import type { KeyMaterial } from '../common/key-material';
+import type { IdDocType } from './id-doc-types';
 
 export interface ProfileMatch {
   userId: string;
@@ -45,10 +45,6 @@ export class UserDirectory {
 
   hashOf(normalizedIdentifier: string): string {
     return identifierHash(this.keys.identifierHashKey, normalizedIdentifier);
-  }
-
-  findByIdentifier(idDocType: IdDocType, normalizedIdentifier: string): Promise<ProfileMatch | null> {
-    return this.findByHash(idDocType, this.hashOf(normalizedIdentifier));
   }
 
   async findByHash(idDocType: IdDocType, hash: string): Promise<ProfileMatch | null> {

@@ -83,7 +83,7 @@ describe('admin onboarding (POST /admin/v1/service-providers, /admin/v1/users)',
     expectCatalogError(
       await http(`${gw.url}/admin/v1/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
       401,
-      'SEC_1000001',
+      'SEC_1000042',
     );
     const sp = await onboardSp(gw);
     const spToken = (await clientToken(gw, sp.clientId, sp.clientSecret)).body.access_token;

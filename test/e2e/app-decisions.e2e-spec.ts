@@ -167,7 +167,7 @@ describe('the user decides: /app/v1/consents', () => {
     it('refuses SP and admin tokens on /app/v1', async () => {
       const { access_token } = await client.tokenPair();
       expectCatalogError(await appCall(gw, access_token, 'GET', '/app/v1/consents'), 403, 'SEC_1000007');
-      expectCatalogError(await http(`${gw.url}/app/v1/consents`), 401, 'SEC_1000001');
+      expectCatalogError(await http(`${gw.url}/app/v1/consents`), 401, 'SEC_1000042');
     });
   });
 

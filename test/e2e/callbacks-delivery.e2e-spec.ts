@@ -114,7 +114,7 @@ describe('SP callbacks through the sp-callbacks queue', () => {
       10_000,
       'two failed attempts',
     );
-    expect(rows[0]).toMatchObject({ attempt: 1, status_code: null, delivered: false, error: 'ECONNREFUSED' });
+    expect(rows[0]).toMatchObject({ attempt: 1, status_code: null, delivered: false, error: 'connection failed' });
   });
 
   it('delivers nothing and records nothing for an SP without a callback URL', async () => {

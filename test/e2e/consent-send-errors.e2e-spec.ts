@@ -17,8 +17,8 @@ import {
 import { consentRowCounts, ConsentRowCounts } from '../support/consent-rows';
 
 /**
- * The seed's error table (004_b3d41e8ad8a96ba0.txt), row by row, over HTTP. The expected bodies
- * are copied from the seed, not from the catalog, so a drift in the catalog's wording fails here.
+ * UAE PASS's published error table (the seed codes of docs/consent-api.md), row by row, over HTTP.
+ * The expected bodies are copied from UAE PASS, not from the catalog, so a drift in the catalog's wording fails here.
  */
 const SEED = {
   CONS_1000001: { ar: 'المعاملة موجودة بالفعل.', en: 'Transaction already exists.' },

@@ -17,7 +17,7 @@ describe('POST /api/v1/consent/transaction/send: property-based', () => {
 
   beforeAll(async () => {
     // No workers: nothing moves in the background, so row counts before and after are exact.
-    ({ gw, sp, client, user } = await startWithSpAndUser({ WORKERS_IN_PROCESS: 'false' }));
+    ({ gw, sp, client, user } = await startWithSpAndUser({ WORKERS_IN_PROCESS: 'false', IDENTIFIER_PROBE_BUDGET: '1000000' }));
   });
   afterAll(async () => {
     await gw?.close();

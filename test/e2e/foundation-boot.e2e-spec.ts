@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,8 +7,11 @@ import { http } from '../support/clients';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** Runs src/main.ts as `npm start` would, transpiled on the fly (no build step in the test). */
-function startMain(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+/**
+ * Runs src/main.ts as `npm start` would, transpiled on the fly (no build step in the test), as the
+ * leader of its own process group, like a command in the foreground of a terminal.
+ */
+function startMain(env: Record<string, string>): { child: ChildProcess; output: () => string; errors: () => string; exited: Promise<number | null> } {
   const clean = { ...process.env };
   delete clean.DATABASE_URL;
   delete clean.REDIS_URL;
@@ -16,12 +19,40 @@ function startMain(env: Record<string, string>): { child: ChildProcess; output: 
     cwd: ROOT,
     env: { ...clean, TS_NODE_SWC: 'true', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let out = '';
+  let err = '';
   child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => {
+    out += d;
+    err += d;
+  });
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  return { child, output: () => out, exited };
+  return { child, output: () => out, errors: () => err, exited };
+}
+
+/** The redis-server processes whose parent is `pid`. */
+function redisChildrenOf(pid: number): number[] {
+  try {
+    const ps = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(pid)], { encoding: 'utf8' });
+    return ps
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter(([, comm]) => comm === 'redis-server')
+      .map(([child]) => Number(child));
+  } catch {
+    return []; // ps exits 1 when there is no such process
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function freePort(): Promise<number> {
@@ -112,4 +143,31 @@ describe('booting the gateway', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 150_000);
+
+  it('stops with exit 0 and no error output on Ctrl-C (SIGINT to the whole process group), and stops its redis-server', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'muwafaqa-ctrlc-'));
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      const run = startMain({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+      expect(await waitReady(url, 60_000)).toBe(200);
+      // Some work that touches Redis before the interrupt: a refused token request (rate limit, replay).
+      await http(`${url}/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      });
+      const redis = redisChildrenOf(run.child.pid!);
+      expect(redis).toHaveLength(1);
+
+      process.kill(-run.child.pid!, 'SIGINT');
+      expect(await run.exited).toBe(0);
+      expect(run.errors()).toBe('');
+      expect(run.output()).not.toMatch(/ECONNREFUSED|Unhandled error|Stream isn't writeable|"level":50/);
+      expect(run.output()).toMatch(/SIGINT received, shutting down/);
+      expect(isAlive(redis[0])).toBe(false);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

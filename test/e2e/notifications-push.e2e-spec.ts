@@ -288,4 +288,46 @@ describe('Bull Board at /admin/queues', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
   });
+
+  it('is read-only: adding, editing, promoting, retrying, cleaning, emptying, obliterating or pausing answers OPS_1000030 and changes no job', async () => {
+    const { adminToken } = await import('../support/clients');
+    const { Queue } = await import('bullmq');
+    const token = await adminToken(gw);
+    const queue = new Queue('sp-callbacks', { connection: { url: gw.config.redisUrl } as never, prefix: `{${gw.config.redisPrefix}}` });
+    const job = await queue.add('callback', { eventId: 'x' }, { jobId: 'board-test', delay: 60_000 });
+    const call = (method: string, path: string, body?: unknown) =>
+      http(`${gw.url}/admin/queues/api/queues/sp-callbacks${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    try {
+      for (const [method, path, body] of [
+        ['POST', '/add', { name: 'callback', data: { status: 'ACCEPTED' } }],
+        ['PATCH', `/${job.id}/update-data`, { status: 'ACCEPTED' }],
+        ['PATCH', `/${job.id}/delay`, { delay: 0 }],
+        ['PUT', `/${job.id}/promote`],
+        ['PUT', `/${job.id}/clean`],
+        ['PUT', `/${job.id}/retry`],
+        ['PUT', '/promote'],
+        ['PUT', '/retry/failed'],
+        ['PUT', '/clean/delayed'],
+        ['PUT', '/empty'],
+        ['PUT', '/obliterate'],
+        ['PUT', '/pause'],
+      ] as const) {
+        expectCatalogError(await call(method, path, body), 405, 'OPS_1000030');
+      }
+      expect(await job.getState()).toBe('delayed');
+      expect((await queue.getJob(job.id!))?.data).toEqual({ eventId: 'x' });
+      expect(await queue.getJobCounts('waiting', 'paused')).toEqual({ waiting: 0, paused: 0 });
+      // Reading still works, and the board tells its UI it is read-only.
+      const list = await http(`${gw.url}/admin/queues/api/queues`, { headers: { authorization: `Bearer ${token}` } });
+      expect(list.status).toBe(200);
+      expect(list.body.queues.every((q: { readOnlyMode: boolean }) => q.readOnlyMode)).toBe(true);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
 });

@@ -2,7 +2,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { ERROR_CATALOG } from '../../src/common/errors/error-catalog';
-import { adminCall, createUser, http, onboardSp, sendBody, SpClient } from '../support/clients';
+import { adminCall, createUser, eventually, http, onboardSp, sendBody, SpClient } from '../support/clients';
 import { Gateway, startGateway } from '../support/gateway';
 
 /** The value of one sample in Prometheus text format (0 when the series does not exist yet). */
@@ -43,7 +43,7 @@ function declaredRoutes(gw: Gateway): { method: string; path: string; controller
 describe('observability', () => {
   let gw: Gateway;
   beforeAll(async () => {
-    gw = await startGateway();
+    gw = await startGateway({ METRICS_REFRESH_INTERVAL_MS: '200' });
   });
   afterAll(async () => {
     await gw?.close();
@@ -51,7 +51,11 @@ describe('observability', () => {
 
   describe('GET /metrics', () => {
     it('exposes the HTTP, consent, outbox, queue, job and delivery metrics', async () => {
-      const res = await http(`${gw.url}/metrics`);
+      // The database and queue gauges come from a snapshot refreshed in the background.
+      const res = await eventually(async () => {
+        const r = await http(`${gw.url}/metrics`);
+        return /muwafaqa_metrics_collector_up\{collector="consent_transactions"\} 1/.test(r.text) && r;
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/plain');
       for (const name of [
@@ -80,7 +84,14 @@ describe('observability', () => {
       const sent = await new SpClient(gw, sp).send(sendBody(sp, user));
       expect(sent.status).toBe(201);
       await adminCall(gw, 'GET', `/admin/v1/transactions/${sent.body.uaePassTransactionID}`);
-      const after = (await http(`${gw.url}/metrics`)).text;
+      // The snapshot catches up within one refresh interval; the HTTP counters move at once.
+      const after = await eventually(async () => {
+        const text = (await http(`${gw.url}/metrics`)).text;
+        return (
+          sample(text, 'muwafaqa_consent_transactions', { status: 'TRIGGERED' }) + sample(text, 'muwafaqa_consent_transactions', { status: 'INIT_FAILED' }) >
+            0 && text
+        );
+      });
 
       const send = { method: 'POST', route: '/api/v1/consent/transaction/send', status_code: '201' };
       expect(sample(after, 'http_requests_total', send)).toBe(sample(before, 'http_requests_total', send) + 1);
@@ -113,7 +124,12 @@ describe('observability', () => {
         expect(res.body.components.schemas.ErrorBody.description).toContain(`\`${code}\``);
       }
       const sendOp = res.body.paths['/api/v1/consent/transaction/send'].post;
-      expect(Object.keys(sendOp.responses.default.content['application/json'].examples).sort()).toEqual([...codes].sort());
+      // Errors are described once (4XX and 5XX responses in components) and referenced by every operation.
+      expect(sendOp.responses['4XX']).toEqual({ $ref: '#/components/responses/ClientError' });
+      expect(sendOp.responses['5XX']).toEqual({ $ref: '#/components/responses/ServerError' });
+      const { ClientError, ServerError } = res.body.components.responses;
+      const listed = [ClientError, ServerError].flatMap((r) => Object.keys(r.content['application/json'].examples));
+      expect(listed.sort()).toEqual([...codes].sort());
       expect(sendOp.requestBody.content['application/json'].example).toMatchObject({ idDocType: 'EMIRATES_ID', spId: 'owner_sp_client_id' });
     });
 

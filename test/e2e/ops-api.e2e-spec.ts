@@ -93,7 +93,7 @@ describe('ops API under /admin/v1', () => {
     });
 
     it('is for admins only', async () => {
-      expectCatalogError(await http(`${gw.url}/admin/v1/transactions`), 401, 'SEC_1000001');
+      expectCatalogError(await http(`${gw.url}/admin/v1/transactions`), 401, 'SEC_1000042');
       const spToken = await clientToken(gw, spA.clientId, spA.clientSecret);
       expectCatalogError(
         await http(`${gw.url}/admin/v1/transactions`, { headers: { authorization: `Bearer ${spToken.body.access_token}` } }),
@@ -114,7 +114,7 @@ describe('ops API under /admin/v1', () => {
       ]);
       expect(res.body.documents).toEqual([expect.objectContaining({ position: 0, type: 'EMIRATES_ID', nameAr: 'الهوية الإماراتية', mustBeAccepted: false })]);
       expect(res.body.user.identifier).toBe(`784-****-*******-${user.emiratesId.slice(-1)}`);
-      expect(res.body.outbox[0]).toMatchObject({ topic: 'push', jobId: `outbox-${res.body.outbox[0].id}` });
+      expect(res.body.outbox[0]).toMatchObject({ topic: 'push', jobId: `push-${res.body.outbox[0].eventId}` });
       expect(Array.isArray(res.body.notificationAttempts)).toBe(true);
       expect(Array.isArray(res.body.callbackAttempts)).toBe(true);
       expect(res.text).not.toContain(user.emiratesId.replace(/-/g, ''));

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { KEY_MATERIAL } from '../../src/common/core.module';
 import { normalizeIdentifier } from '../../src/consent/identifier-rules';
-import { KeyMaterial } from '../../src/security/key-material';
+import { KeyMaterial } from '../../src/common/key-material';
 import { rotateDataKeys } from '../../scripts/rotate-data-key';
 import {
   adminCall,

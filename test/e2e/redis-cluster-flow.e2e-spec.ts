@@ -86,10 +86,14 @@ describe('Redis Cluster: the consent flow end to end', () => {
     // Where the state lives: the jobs under the `{prefix}` hash tag and the replay record on the
     // cluster; nothing under the prefix on the single node the other tests use.
     const prefix = gw.config.redisPrefix;
-    const outbox = (await gw.db.query(`SELECT id, topic FROM outbox WHERE transaction_id = $1 ORDER BY id`, [id])).rows;
+    const outbox = (await gw.db.query(`SELECT id, topic, event_id FROM outbox WHERE transaction_id = $1 ORDER BY id`, [id])).rows;
     expect(outbox.map((r) => r.topic)).toEqual(['push', 'callback']);
-    expect(await redis.hget(`{${prefix}}:push-notifications:outbox-${outbox[0].id}`, 'finishedOn')).toMatch(/^\d+$/);
-    await eventually(async () => (await redis.hget(`{${prefix}}:sp-callbacks:outbox-${outbox[1].id}`, 'finishedOn')) !== null, 5000, 'the callback job done');
+    expect(await redis.hget(`{${prefix}}:push-notifications:push-${outbox[0].event_id}`, 'finishedOn')).toMatch(/^\d+$/);
+    await eventually(
+      async () => (await redis.hget(`{${prefix}}:sp-callbacks:callback-${outbox[1].event_id}`, 'finishedOn')) !== null,
+      5000,
+      'the callback job done',
+    );
     const replayKeys = await scanCluster(redis, `${prefix}:{sp:${sp.clientId}}:replay:*`);
     expect(replayKeys.length).toBeGreaterThanOrEqual(2); // the send and the status call
     expect([...(await gw.redis.keys(`${prefix}*`)), ...(await gw.redis.keys(`{${prefix}}*`))]).toEqual([]);

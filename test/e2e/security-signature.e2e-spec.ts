@@ -1,4 +1,5 @@
 import { adminCall, clientToken, createUser, expectCatalogError, http, onboardSp, sendBody, SpClient, SpCredentials, TestUser } from '../support/clients';
+import { IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { Gateway, startGateway } from '../support/gateway';
 
 const SEND = '/api/v1/consent/transaction/send';
@@ -6,7 +7,7 @@ const STATUS = '/api/v1/consent/transaction/status';
 const SEED_401 = { code: '401', desc: { ar: 'UNAUTHORIZED', en: 'UNAUTHORIZED' } };
 
 /**
- * Every attack on the signed SP API (DESIGN.md "Request signature") is refused with its
+ * Every attack on the signed SP API (docs/security.md, "Request signatures") is refused with its
  * documented code, and a refused request writes nothing.
  */
 async function writtenRows(gw: Gateway): Promise<{ transactions: number; documents: number }> {
@@ -167,14 +168,14 @@ describe('SP request signatures (X-Timestamp, X-UAEPASS-Signature)', () => {
       );
     });
 
-    it('answers SEC_1000001 when the id_token in Authorization belongs to another SP', async () => {
+    it('answers SEC_1000041 when the id_token in Authorization belongs to another SP', async () => {
       const other = await new SpClient(gw, spB).tokenPair();
-      await refusedWithoutWrites(401, 'SEC_1000001', () => a.send(sendBody(spA, user), { headers: { authorization: `Bearer ${other.id_token}` } }));
+      await refusedWithoutWrites(401, 'SEC_1000041', () => a.send(sendBody(spA, user), { headers: { authorization: `Bearer ${other.id_token}` } }));
     });
 
-    it('answers SEC_1000001 when an id_token is presented as the access token', async () => {
+    it('answers SEC_1000040 when an id_token is presented as the access token', async () => {
       const { id_token } = await a.tokenPair();
-      await refusedWithoutWrites(401, 'SEC_1000001', () => a.send(sendBody(spA, user), { headers: { 'x-up-accesstoken': id_token } }));
+      await refusedWithoutWrites(401, 'SEC_1000040', () => a.send(sendBody(spA, user), { headers: { 'x-up-accesstoken': id_token } }));
     });
 
     it('accepts Authorization: Bearer <access_token> alone', async () => {
@@ -287,6 +288,36 @@ describe('replay and secret rotation across two instances sharing Postgres and R
   });
 });
 
+/** `POST /oauth2/token` from a chosen loopback source address (127.0.0.0/8 all reach the gateway). */
+function tokenFrom(
+  gateway: Gateway,
+  localAddress: string,
+  clientId: string,
+  secret: string,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: any }> {
+  return new Promise((ok, fail) => {
+    const body = 'grant_type=client_credentials';
+    const req = httpRequest(
+      `${gateway.url}/oauth2/token`,
+      {
+        method: 'POST',
+        localAddress,
+        headers: {
+          authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+        res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text) }));
+      },
+    );
+    req.on('error', fail);
+    req.end(body);
+  });
+}
 describe('rate limits (Redis, shared by instances)', () => {
   let gw: Gateway;
   let sp: SpCredentials;
@@ -320,16 +351,53 @@ describe('rate limits (Redis, shared by instances)', () => {
     expect(keys).toHaveLength(1);
   });
 
-  it('throttles POST /oauth2/token per client id before checking the secret (scrypt is costly)', async () => {
+  it('throttles failed POST /oauth2/token guesses per (client id, source), reserved before scrypt runs', async () => {
     const guessed = await onboardSp(gw);
     await awayFromMinuteEdge();
     for (let i = 0; i < 4; i++) {
-      const res = await clientToken(gw, guessed.clientId, 'wrong-secret');
+      const res = await tokenFrom(gw, '127.0.0.3', guessed.clientId, 'wrong-secret');
       expect({ status: res.status, error: res.body.error }).toEqual({ status: 401, error: 'invalid_client' });
     }
-    const res = await clientToken(gw, guessed.clientId, guessed.clientSecret);
-    expectCatalogError(res, 429, 'SEC_1000005');
-    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(res.headers.get('cache-control')).toBe('no-store');
+    // The guessing source is refused before scrypt, even with the right secret.
+    const res = await tokenFrom(gw, '127.0.0.3', guessed.clientId, guessed.clientSecret);
+    expect(res.status).toBe(429);
+    expect(res.body.code).toBe('SEC_1000005');
+    expect(res.body.desc.ar).toContain('عدد كبير جداً من الطلبات');
+    expect(res.headers['retry-after']).toMatch(/^\d+$/);
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('lets the SP get its token while an attacker holds its client id throttled (no lock-out)', async () => {
+    const victim = await onboardSp(gw);
+    await awayFromMinuteEdge();
+    const guesses = await Promise.all(Array.from({ length: 12 }, () => tokenFrom(gw, '127.0.0.4', victim.clientId, 'wrong-secret')));
+    // Concurrent guesses cannot slip past the budget: at most 4 reached scrypt.
+    expect(guesses.filter((r) => r.status === 401)).toHaveLength(4);
+    expect(guesses.filter((r) => r.status === 429 && r.body.code === 'SEC_1000005')).toHaveLength(8);
+    // The SP, from its own address, still gets tokens, again and again (successes never count).
+    for (let i = 0; i < 6; i++) expect((await tokenFrom(gw, '127.0.0.5', victim.clientId, victim.clientSecret)).status).toBe(200);
+    expect((await clientToken(gw, victim.clientId, victim.clientSecret)).status).toBe(200);
+  });
+});
+
+describe('token throttle per source across client ids', () => {
+  let gw: Gateway;
+
+  beforeAll(async () => {
+    gw = await startGateway({ TOKEN_RATE_LIMIT_PER_MINUTE: '100', TOKEN_SOURCE_FAILURES_PER_MINUTE: '5' });
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('bounds the scrypt work one source can cause by spraying many client ids', async () => {
+    const sps = await Promise.all(Array.from({ length: 3 }, () => onboardSp(gw)));
+    while (Date.now() % 60_000 > 55_000) await new Promise((r) => setTimeout(r, 100));
+    const results = [];
+    for (let i = 0; i < 9; i++) results.push(await tokenFrom(gw, '127.0.0.6', sps[i % 3].clientId, `wrong-${i}`));
+    expect(results.map((r) => r.status)).toEqual([401, 401, 401, 401, 401, 429, 429, 429, 429]);
+    expect(results[8].body.code).toBe('SEC_1000005');
+    // Another source is not affected.
+    expect((await tokenFrom(gw, '127.0.0.7', sps[0].clientId, sps[0].clientSecret)).status).toBe(200);
   });
 });

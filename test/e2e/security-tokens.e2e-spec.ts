@@ -138,7 +138,7 @@ describe('token signing keys: JWKS, rotation, forged tokens', () => {
     ]);
   });
 
-  describe('forged or unfit tokens all answer SEC_1000001', () => {
+  describe('forged or unfit tokens all answer SEC_1000040', () => {
     let real: { access_token: string };
     let kid: string;
     let claims: Record<string, unknown>;
@@ -154,7 +154,7 @@ describe('token signing keys: JWKS, rotation, forged tokens', () => {
 
     it('alg: none', async () => {
       const token = `${b64url({ alg: 'none', typ: 'at+jwt', kid })}.${b64url(claims)}.`;
-      expectCatalogError(await withToken(token), 401, 'SEC_1000001');
+      expectCatalogError(await withToken(token), 401, 'SEC_1000040');
     });
 
     it('HS256 keyed with the published public key (algorithm confusion)', async () => {
@@ -162,7 +162,7 @@ describe('token signing keys: JWKS, rotation, forged tokens', () => {
       for (const secret of [JSON.stringify(jwk), jwk.x, Buffer.from(JSON.stringify(jwk)).toString('base64')]) {
         const head = `${b64url({ alg: 'HS256', typ: 'at+jwt', kid })}.${b64url(claims)}`;
         const token = `${head}.${createHmac('sha256', secret).update(head).digest('base64url')}`;
-        expectCatalogError(await withToken(token), 401, 'SEC_1000001');
+        expectCatalogError(await withToken(token), 401, 'SEC_1000040');
       }
     });
 
@@ -170,36 +170,36 @@ describe('token signing keys: JWKS, rotation, forged tokens', () => {
       const { privateKey } = await generateKeyPair('ES256');
       for (const k of [kid, 'no-such-key']) {
         const token = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: k }).sign(privateKey);
-        expectCatalogError(await withToken(token), 401, 'SEC_1000001');
+        expectCatalogError(await withToken(token), 401, 'SEC_1000040');
       }
     });
 
     it('expired', async () => {
       const token = await gw.app.get(TokenService).sign({ sub: sp.clientId, scope: SP_SCOPE, kind: 'sp' }, 'muwafaqa', -60, 'at+jwt');
-      expectCatalogError(await withToken(token), 401, 'SEC_1000001');
+      expectCatalogError(await withToken(token), 401, 'SEC_1000040');
     });
 
     it('for another audience', async () => {
       const token = await gw.app.get(TokenService).sign({ sub: sp.clientId, scope: SP_SCOPE, kind: 'sp' }, 'another-api', 600, 'at+jwt');
-      expectCatalogError(await withToken(token), 401, 'SEC_1000001');
+      expectCatalogError(await withToken(token), 401, 'SEC_1000040');
     });
 
     it('from another issuer, even signed with the gateway’s own key', async () => {
       const token = await new SignJWT({ ...claims, iss: 'https://evil.example' })
         .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: gatewayKey.kid })
         .sign(gatewayKey.privateKey);
-      expectCatalogError(await withToken(token), 401, 'SEC_1000001');
+      expectCatalogError(await withToken(token), 401, 'SEC_1000040');
     });
 
     it('with a tampered payload (scope or subject changed)', async () => {
       const [h, , s] = real.access_token.split('.');
       const token = `${h}.${b64url({ ...claims, sub: 'someone-else', client_id: 'someone-else' })}.${s}`;
-      expectCatalogError(await withToken(token), 401, 'SEC_1000001');
+      expectCatalogError(await withToken(token), 401, 'SEC_1000040');
     });
 
     it('garbage, or absurdly long', async () => {
-      expectCatalogError(await withToken('not.a.jwt'), 401, 'SEC_1000001');
-      expectCatalogError(await withToken('a'.repeat(9000)), 401, 'SEC_1000001');
+      expectCatalogError(await withToken('not.a.jwt'), 401, 'SEC_1000040');
+      expectCatalogError(await withToken('a'.repeat(9000)), 401, 'SEC_1000040');
     });
 
     it('on admin routes too', async () => {
@@ -208,7 +208,7 @@ describe('token signing keys: JWKS, rotation, forged tokens', () => {
       const noneToken = `${b64url({ ...headerOf(admin.body.access_token), alg: 'none' })}.${p}.`;
       for (const token of [noneToken, `${h}.${p}.AAAA`]) {
         const res = await http(`${gw.url}/admin/v1/token-keys`, { headers: { authorization: `Bearer ${token}` } });
-        expectCatalogError(res, 401, 'SEC_1000001');
+        expectCatalogError(res, 401, 'SEC_1000040');
       }
     });
   });
@@ -243,7 +243,7 @@ describe('token signing keys: JWKS, rotation, forged tokens', () => {
     expectCatalogError(await adminCall(gw, 'DELETE', `/admin/v1/token-keys/no-such-kid`), 404, 'SEC_1000008');
     expect((await adminCall(gw, 'DELETE', `/admin/v1/token-keys/${oldKid}`)).status).toBe(204);
     expect((await http(`${gw.url}/.well-known/jwks.json`)).body.keys.map((k: { kid: string }) => k.kid)).toEqual([newKid]);
-    expectCatalogError(await withToken(before.access_token), 401, 'SEC_1000001');
+    expectCatalogError(await withToken(before.access_token), 401, 'SEC_1000040');
     expect((await withToken(fresh)).body.code).toBe('CONS_1000010');
   });
 
@@ -283,7 +283,7 @@ describe('a key rotated on one instance is trusted by another at once', () => {
       await new Promise((r) => setTimeout(r, 50));
       res = await call(oldToken);
     }
-    expectCatalogError(res, 401, 'SEC_1000001');
+    expectCatalogError(res, 401, 'SEC_1000040');
   });
 });
 
@@ -323,18 +323,18 @@ describe('external issuer (EXTERNAL_JWKS_URL)', () => {
     expect(res.status).toBe(200);
   });
 
-  it('answers SEC_1000001 to IdP tokens for another audience, from another issuer, or expired', async () => {
+  it('answers SEC_1000040 to IdP tokens for another audience, from another issuer, or expired', async () => {
     const base = { sub: 'svc', client_id: sp.clientId, scope: SP_SCOPE };
     for (const token of [
       await idp.sign(base, { audience: 'some-other-app' }),
       await idp.sign(base, { issuer: 'https://not-the-idp.example/' }),
       await idp.sign(base, { expiresIn: -60 }),
     ]) {
-      expectCatalogError(await withToken(token), 401, 'SEC_1000001');
+      expectCatalogError(await withToken(token), 401, 'SEC_1000040');
     }
   });
 
-  it('answers SEC_1000001 to a token signed with another key under the IdP’s kid, or HS256 with its public key', async () => {
+  it('answers SEC_1000040 to a token signed with another key under the IdP’s kid, or HS256 with its public key', async () => {
     const { privateKey } = await generateKeyPair('ES256');
     const now = Math.floor(Date.now() / 1000);
     const claims = { sub: 'svc', client_id: sp.clientId, scope: SP_SCOPE, iss: idp.issuer, aud: AUDIENCE, iat: now, exp: now + 600 };
@@ -342,7 +342,7 @@ describe('external issuer (EXTERNAL_JWKS_URL)', () => {
     const head = `${b64url({ alg: 'HS256', kid: idp.publicJwk.kid })}.${b64url(claims)}`;
     const confused = `${head}.${createHmac('sha256', JSON.stringify(idp.publicJwk)).update(head).digest('base64url')}`;
     const none = `${b64url({ alg: 'none', kid: idp.publicJwk.kid })}.${b64url(claims)}.`;
-    for (const token of [forged, confused, none]) expectCatalogError(await withToken(token), 401, 'SEC_1000001');
+    for (const token of [forged, confused, none]) expectCatalogError(await withToken(token), 401, 'SEC_1000040');
   });
 
   it('refuses to boot with EXTERNAL_JWKS_URL but no issuer or audience to check', () => {

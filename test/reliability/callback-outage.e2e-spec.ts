@@ -1,5 +1,6 @@
 import { checkConsistency, describeReport } from '../../src/consent/consistency-checker';
-import { CALLBACK_QUEUE, queuePrefix } from '../../src/notifications/queues';
+import { CALLBACK_QUEUE } from '../../src/callbacks/callback-queue';
+import { queuePrefix } from '../../src/notifications/queues';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { AppDevice, connectAppDevice } from '../support/app-device';

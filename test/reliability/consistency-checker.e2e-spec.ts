@@ -72,13 +72,13 @@ describe('consistency checker (npm run check:consistency)', () => {
     const lostJob = await newTransaction();
     const relayed = await (async () => {
       for (let i = 0; i < 100; i++) {
-        const r = await gw.db.query(`SELECT id FROM outbox WHERE transaction_id = $1 AND dispatched_at IS NOT NULL`, [lostJob]);
-        if (r.rows[0]) return r.rows[0].id as string;
+        const r = await gw.db.query(`SELECT event_id FROM outbox WHERE transaction_id = $1 AND dispatched_at IS NOT NULL`, [lostJob]);
+        if (r.rows[0]) return r.rows[0].event_id as string;
         await new Promise((ok) => setTimeout(ok, 50));
       }
       throw new Error('outbox row never relayed');
     })();
-    await gw.redis.del(`${queuePrefix(gw.config)}:push-notifications:outbox-${relayed}`);
+    await gw.redis.del(`${queuePrefix(gw.config)}:push-notifications:push-${relayed}`);
 
     const stuck = await newTransaction();
     await gw.db.query(`UPDATE outbox SET dispatched_at = NULL, created_at = now() - interval '1 hour' WHERE transaction_id = $1`, [stuck]);

@@ -39,7 +39,13 @@ describe('hostile input against every route', () => {
   const stats = { requests: 0, refused: 0, accepted: 0 };
 
   beforeAll(async () => {
-    gw = await startGateway({ WORKERS_IN_PROCESS: 'false', RATE_LIMIT_PER_MINUTE: '100000', TOKEN_RATE_LIMIT_PER_MINUTE: '100000' });
+    gw = await startGateway({
+      WORKERS_IN_PROCESS: 'false',
+      RATE_LIMIT_PER_MINUTE: '100000',
+      TOKEN_RATE_LIMIT_PER_MINUTE: '100000',
+      TOKEN_SOURCE_FAILURES_PER_MINUTE: '100000',
+      IDENTIFIER_PROBE_BUDGET: '1000000',
+    });
     sp = await onboardSp(gw, { callbackUrl: 'http://127.0.0.1:9/callback', callbackApiKey: 'k' });
     spClient = new SpClient(gw, sp);
     spTokens = await spClient.tokenPair();
@@ -103,7 +109,8 @@ describe('hostile input against every route', () => {
         method: 'POST',
         path: `/app/v1/consents/${pendingTx}/decision`,
         auth: 'user',
-        body: () => ({ accept: 'yes', documents: [{ type: 'EMIRATES_ID', accept: true }] }),
+        // Valid at the top level, so the fuzzer reaches the nested documents (a valid one may decide: 2xx may write).
+        body: () => ({ accept: true, documents: [{ type: 'EMIRATES_ID', accept: true }] }),
       },
       { method: 'POST', path: '/app/v1/devices', auth: 'user', body: () => ({ platform: 'pager', pushToken: 't', locale: 'en' }) },
       { method: 'GET', path: '/app/v1/devices', auth: 'user' },

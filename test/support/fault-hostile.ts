@@ -74,9 +74,35 @@ export function hostileBody(template: Record<string, unknown>): fc.Arbitrary<unk
         .tuple(fc.constantFrom(...Object.keys(template)), fc.constantFrom(...Object.keys(template)))
         .map(([a, b]) => ({ ...template, [a]: template[b] })),
     }, // wrong types, swapped
+    { weight: 2, arbitrary: hostileNested(template) },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }) },
     { weight: 1, arbitrary: hostileValue },
   );
+}
+
+/**
+ * The template with one nested part made hostile: inside an object field, or in the elements of
+ * a list of objects (`documents: [[]]`, `[null]`, `[{ ...valid, type: <hostile> }]`), where
+ * validation that only looks at the top level lets a TypeError through.
+ */
+function hostileNested(template: Record<string, unknown>): fc.Arbitrary<unknown> {
+  const nested = Object.entries(template).filter(([, v]) => typeof v === 'object' && v !== null);
+  if (nested.length === 0) return fc.constant(template);
+  return fc.constantFrom(...nested).chain(([key, value]) => {
+    if (Array.isArray(value)) {
+      const element = (value.find((e) => typeof e === 'object' && e !== null) ?? {}) as Record<string, unknown>;
+      return fc
+        .oneof(
+          hostileValue.map((v) => [v]),
+          fc.constant([[]]),
+          fc.constant([[element]]),
+          fc.constant([element, null]),
+          hostileBody(element).map((e) => [e]),
+        )
+        .map((list) => ({ ...template, [key]: list }));
+    }
+    return hostileBody(value as Record<string, unknown>).map((inner) => ({ ...template, [key]: inner }));
+  });
 }
 
 /** Raw bodies that are not JSON at all, or not UTF-8. */

@@ -8,6 +8,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -17,7 +18,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { ID_DOC_TYPES, IdDocType } from '../../users/user-profile.entity';
+import { ID_DOC_TYPES, IdDocType } from '../../users/id-doc-types';
 
 export class CreateServiceProviderDto {
   @ApiProperty({ example: 'owner_sp_client_id' })
@@ -37,7 +38,7 @@ export class CreateServiceProviderDto {
   @IsNotEmpty()
   @MaxLength(512)
   callbackApiKey?: string;
-  @ApiPropertyOptional({ example: 600, description: 'How long a request waits for the user (default CONSENT_TTL_SECONDS)' })
+  @ApiPropertyOptional({ type: 'integer', example: 600, description: 'How long a request waits for the user (default CONSENT_TTL_SECONDS)' })
   @IsOptional()
   @IsInt()
   @Min(10)
@@ -53,7 +54,7 @@ export class ServiceProviderCredentialsDto {
 
 export class IdentityDocumentDto {
   @ApiProperty({ enum: ID_DOC_TYPES }) @IsIn(ID_DOC_TYPES) idDocType: IdDocType;
-  @ApiProperty({ example: '784-1990-1234567-1' }) @IsString() @IsNotEmpty() @MaxLength(64) identifier: string;
+  @ApiProperty({ example: '784-1990-1234567-6' }) @IsString() @IsNotEmpty() @MaxLength(64) identifier: string;
 }
 
 export class CreateUserDto {
@@ -64,6 +65,8 @@ export class CreateUserDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(10)
+  // Without it a nested list ([[]]) passes ValidateNested and reaches the service as a TypeError.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => IdentityDocumentDto)
   documents: IdentityDocumentDto[];

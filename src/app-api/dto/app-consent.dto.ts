@@ -1,6 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { CONSENT_STATUSES, ConsentStatus } from '../../consent/consent-state-machine';
 
 export class DocumentDecisionDto {
@@ -16,6 +30,8 @@ export class ConsentDecisionDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
+  // Without it a nested list ([[]]) passes ValidateNested and reaches the service as a TypeError.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => DocumentDecisionDto)
   documents?: DocumentDecisionDto[];

@@ -1,4 +1,5 @@
-import { isDependencyDown, toApiError } from './api-exception.filter';
+import { toApiError } from './api-exception.filter';
+import { isDependencyDown } from './dependency-down';
 
 describe('errors from an unreachable dependency', () => {
   it.each([

@@ -19,7 +19,7 @@ export interface CatalogEntry {
 }
 
 export const ERROR_CATALOG = {
-  // ---- Seed codes (004_b3d41e8ad8a96ba0.txt) ----
+  // ---- Seed codes: UAE PASS's published error table, wording unchanged (docs/consent-api.md) ----
   CONS_1000001: {
     status: 409,
     en: 'Transaction already exists.',
@@ -77,7 +77,7 @@ export const ERROR_CATALOG = {
     status: 404,
     en: 'Transaction [{spTransactionID}] is not found.',
     ar: 'المعاملة [{spTransactionID}] غير موجودة.',
-    note: 'Named by DESIGN.md; not printed in the seed.',
+    note: 'Named by the UAE PASS API; not in its published error table.',
   },
   CONS_1000011: {
     status: 409,
@@ -138,7 +138,7 @@ export const ERROR_CATALOG = {
     status: 422,
     en: 'A document marked mustBeAccepted cannot be rejected alone; reject the whole request instead.',
     ar: 'لا يمكن رفض مستند إلزامي بمفرده؛ ارفض الطلب بالكامل بدلاً من ذلك.',
-    note: 'Not used: per DESIGN.md rejecting a mustBeAccepted document rejects the request. Kept reserved.',
+    note: 'Not used: rejecting a mustBeAccepted document rejects the request (docs/user-side.md). Kept reserved.',
   },
   CONS_1000018: {
     status: 400,
@@ -205,6 +205,50 @@ export const ERROR_CATALOG = {
     ar: 'مفتاح توقيع الرموز [{kid}] هو المستخدم لتوقيع الرموز الجديدة؛ قم بالتدوير قبل إيقافه.',
   },
 
+  SEC_1000050: {
+    status: 401,
+    en: 'Metrics require the bearer token configured for scraping.',
+    ar: 'تتطلب المقاييس رمز الوصول المهيأ لجمعها.',
+    note: 'GET /metrics with METRICS_TOKEN set: send Authorization: Bearer <METRICS_TOKEN>.',
+  },
+  SEC_1000051: {
+    status: 403,
+    en: 'Metrics are not served without authentication in production.',
+    ar: 'لا تُتاح المقاييس دون مصادقة في بيئة الإنتاج.',
+    note: 'NODE_ENV=production without METRICS_TOKEN: set METRICS_TOKEN, or METRICS_PORT for an internal listener.',
+  },
+  SEC_1000040: {
+    status: 401,
+    en: 'The access token in header [{header}] is invalid or expired.',
+    ar: 'رمز الوصول في الترويسة [{header}] غير صالح أو منتهي الصلاحية.',
+    note: 'Names the header that carried the token: X-UP-AccessToken, or Authorization when it carries the access token alone.',
+  },
+  SEC_1000041: {
+    status: 401,
+    en: 'The id_token in header [Authorization] is invalid, expired, or not issued to the client of the access token in [X-UP-AccessToken].',
+    ar: 'رمز الهوية (id_token) في الترويسة [Authorization] غير صالح أو منتهي الصلاحية أو لم يصدر لعميل رمز الوصول في [X-UP-AccessToken].',
+    note: 'UAE PASS header pair: both tokens must verify and name the same client.',
+  },
+  SEC_1000042: {
+    status: 401,
+    en: 'Header [{header}] is missing or is not of the form "Bearer <token>".',
+    ar: 'الترويسة [{header}] مفقودة أو ليست بالصيغة "Bearer <token>".',
+    note: 'The scheme name is case-insensitive (RFC 7235): "bearer" works too.',
+  },
+  SEC_1000043: {
+    status: 401,
+    en: 'X-Timestamp [{timestamp}] looks like seconds; it must be Unix time in milliseconds.',
+    ar: 'قيمة X-Timestamp [{timestamp}] تبدو بالثواني؛ يجب أن تكون وقت يونكس بالملي ثانية.',
+    note: 'A timestamp outside the window that would be inside it once multiplied by 1000.',
+  },
+
+  SEC_1000052: {
+    status: 429,
+    en: 'Too many requests for identifiers without a verified profile; retry after {retryAfter} seconds.',
+    ar: 'عدد كبير جداً من الطلبات لمعرّفات ليس لها ملف موثق؛ أعد المحاولة بعد {retryAfter} ثانية.',
+    note: 'Send and validate, once the SP spent IDENTIFIER_PROBE_BUDGET answers 0001 / CONS_1000003 in the window (enumeration).',
+  },
+
   // ---- Transport ----
   REQ_1000001: {
     status: 400,
@@ -243,11 +287,7 @@ export const ERROR_CATALOG = {
     ar: 'حدث خطأ غير متوقع؛ المرجع [{requestId}].',
     note: 'A bug, never a bad input. The reference is the request id in the logs.',
   },
-  REQ_1000008: {
-    status: 400,
-    en: 'Request header [{header}] is malformed.',
-    ar: 'ترويسة الطلب [{header}] غير صحيحة.',
-  },
+  // REQ_1000008 (a malformed header) was published but never answered: retired, do not reuse.
   REQ_1000009: {
     status: 431,
     en: 'The request line or headers are too large.',
@@ -302,6 +342,13 @@ export const ERROR_CATALOG = {
     en: 'The paging cursor is invalid; start again without a cursor.',
     ar: 'مؤشر الصفحات غير صالح؛ ابدأ من جديد بدون مؤشر.',
     note: 'Ops API paging: the cursor is opaque and must be passed back exactly as received.',
+  },
+
+  ADM_1000050: {
+    status: 400,
+    en: 'callbackUrl is not allowed: {reason}.',
+    ar: 'رابط الاستدعاء callbackUrl غير مسموح: {reasonAr}.',
+    note: 'Egress policy (src/security/egress-policy.ts): https in production; no credentials in the URL; no loopback, private, link-local, CGNAT, unique-local or multicast destination unless EGRESS_ALLOW_PRIVATE or EGRESS_ALLOW_HOSTS allows it.',
   },
 
   // ---- Notifications (devices, live events) ----
@@ -367,6 +414,12 @@ export const ERROR_CATALOG = {
     en: 'The identity provider could not be reached or answered unexpectedly.',
     ar: 'تعذر الوصول إلى مزود الهوية أو أجاب بشكل غير متوقع.',
     note: 'OpenID discovery, token or userinfo call failed; nothing was signed in.',
+  },
+  OPS_1000030: {
+    status: 405,
+    en: 'The queue board is read-only. Retry a failed job through the ops console or /admin/v1.',
+    ar: 'لوحة الطوابير للقراءة فقط. أعد محاولة المهمة الفاشلة من وحدة التشغيل أو من ‎/admin/v1.',
+    note: 'Any request but GET or HEAD on /admin/queues: jobs are added only by the outbox relay, and retries go through the audited ops routes.',
   },
 } satisfies Record<string, CatalogEntry>;
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { ID_DOC_TYPES, IdDocType } from '../../users/user-profile.entity';
+import { ID_DOC_TYPES, IdDocType } from '../../users/id-doc-types';
 
 export const REQUEST_TYPES = ['spToSp', 'peerToPeer'] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
@@ -28,7 +28,7 @@ export class ConsentDocumentDto {
   @ValidateNested({ each: true })
   @Type(() => DocumentMetadataDto)
   metadata: DocumentMetadataDto[];
-  @ApiPropertyOptional({ description: 'Muwafaqa extension: rejecting this document rejects the whole request.', default: false })
+  @ApiPropertyOptional({ description: 'Muwafaqa extension: rejecting this document rejects the whole request. Absent means false.' })
   @IsOptional()
   @IsBoolean()
   mustBeAccepted?: boolean;
@@ -55,7 +55,7 @@ export class RequestorDto {
 
 /** The UAE PASS Send Consent Request body (seed 004), field for field. */
 export class SendConsentDto {
-  @ApiProperty({ example: '784-1990-1234567-1', description: 'Emirates ID or passport number, per idDocType' })
+  @ApiProperty({ example: '784-1990-1234567-6', description: 'Emirates ID or passport number, per idDocType' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(64)
@@ -74,7 +74,7 @@ export class SendConsentDto {
   @ApiProperty({ example: 'm9mhsb1iy0rqeru53e' }) @IsString() @IsNotEmpty() @MaxLength(128) spTransactionID: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(TEXT) purpose?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(TEXT) purposeAr?: string;
-  @ApiPropertyOptional({ enum: REQUEST_TYPES, default: 'spToSp' }) @IsOptional() @IsIn(REQUEST_TYPES) requestType?: RequestType;
+  @ApiPropertyOptional({ enum: REQUEST_TYPES, description: 'Absent means spToSp' }) @IsOptional() @IsIn(REQUEST_TYPES) requestType?: RequestType;
 
   @ApiPropertyOptional({ type: RequestorDto, description: 'Mandatory for peerToPeer' })
   @IsOptional()

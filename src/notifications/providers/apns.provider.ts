@@ -47,12 +47,9 @@ export class ApnsProvider implements PushProvider, OnModuleDestroy {
         payload,
       );
       const reason = body ? ((JSON.parse(body) as { reason?: string }).reason ?? undefined) : undefined;
-      if (status === 410 || reason === 'Unregistered') return { outcome: 'unregistered', statusCode: status, detail: reason ?? 'Unregistered' };
-      if (status === 403 && (reason === 'ExpiredProviderToken' || reason === 'InvalidProviderToken')) {
-        this.token = undefined;
-        return { outcome: 'retry', statusCode: status, detail: reason };
-      }
-      return byStatus(status, reason);
+      const outcome = apnsOutcome(status, reason);
+      if (status === 403 && outcome.outcome === 'retry') this.token = undefined; // the next attempt signs a fresh provider token
+      return outcome;
     } catch (err) {
       this.session?.destroy();
       this.session = undefined;
@@ -107,4 +104,12 @@ export class ApnsProvider implements PushProvider, OnModuleDestroy {
 export function apnsIdOf(transactionId: string, deviceId: string): string {
   const h = createHash('sha256').update(`${transactionId}:${deviceId}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`.toUpperCase();
+}
+
+/** What APNs' answer means: the device token gone, a stale provider token (retry), or byStatus. */
+export function apnsOutcome(status: number, reason: string | undefined): PushOutcome {
+  if (status === 410 || reason === 'Unregistered') return { outcome: 'unregistered', statusCode: status, detail: reason ?? 'Unregistered' };
+  if (status === 403 && (reason === 'ExpiredProviderToken' || reason === 'InvalidProviderToken'))
+    return { outcome: 'retry', statusCode: status, detail: reason };
+  return byStatus(status, reason);
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { importPKCS8, SignJWT } from 'jose';
 import { readFileSync } from 'node:fs';
 import { APP_CONFIG, AppConfig } from '../../config/config';
+import { pooledFetch } from '../../common/http-pool';
 import type { RegisteredDevice } from '../device-registry.service';
 import { byStatus, networkFailure, PROVIDER_TIMEOUT_MS, PushMessage, PushOutcome, PushProvider } from './push-provider';
 
@@ -30,7 +31,7 @@ export class FcmProvider implements PushProvider {
     const account = this.serviceAccount();
     if (!account) return { outcome: 'rejected', detail: 'FCM is not configured (FCM_SERVICE_ACCOUNT_FILE)' };
     try {
-      const res = await fetch(`${this.config.fcmBaseUrl}/v1/projects/${encodeURIComponent(account.project_id)}/messages:send`, {
+      const res = await pooledFetch(`${this.config.fcmBaseUrl}/v1/projects/${encodeURIComponent(account.project_id)}/messages:send`, {
         method: 'POST',
         headers: { authorization: `Bearer ${await this.accessToken(account)}`, 'content-type': 'application/json' },
         body: JSON.stringify({
@@ -49,14 +50,9 @@ export class FcmProvider implements PushProvider {
         await res.body?.cancel();
         return { outcome: 'delivered', statusCode: res.status };
       }
-      const error = ((await res.json().catch(() => ({}))) as FcmErrorBody).error;
-      const code = error?.details?.find((d) => d.errorCode)?.errorCode ?? error?.status;
-      if (code === 'UNREGISTERED' || res.status === 404) return { outcome: 'unregistered', statusCode: res.status, detail: code ?? 'NOT_FOUND' };
-      if (res.status === 401) {
-        this.token = undefined; // revoked or expired early: the next attempt fetches a fresh one
-        return { outcome: 'retry', statusCode: 401, detail: code ?? 'UNAUTHENTICATED' };
-      }
-      return byStatus(res.status, code);
+      const outcome = fcmOutcome(res.status, (await res.json().catch(() => ({}))) as FcmErrorBody);
+      if (res.status === 401) this.token = undefined; // revoked or expired early: the next attempt fetches a fresh one
+      return outcome;
     } catch (err) {
       return networkFailure(err);
     }
@@ -93,6 +89,15 @@ export class FcmProvider implements PushProvider {
   }
 }
 
-interface FcmErrorBody {
+export interface FcmErrorBody {
   error?: { code?: number; status?: string; message?: string; details?: { '@type'?: string; errorCode?: string }[] };
+}
+
+/** What FCM's HTTP v1 answer to a failed send means: the token gone, a stale access token (retry), or byStatus. */
+export function fcmOutcome(status: number, body: FcmErrorBody): PushOutcome {
+  const error = body?.error;
+  const code = error?.details?.find((d) => d.errorCode)?.errorCode ?? error?.status;
+  if (code === 'UNREGISTERED' || status === 404) return { outcome: 'unregistered', statusCode: status, detail: code ?? 'NOT_FOUND' };
+  if (status === 401) return { outcome: 'retry', statusCode: 401, detail: code ?? 'UNAUTHENTICATED' };
+  return byStatus(status, code);
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { DevicePlatform } from '../device.entity';
+import type { DevicePlatform } from '../device-platforms';
 import { ApnsProvider } from './apns.provider';
 import { FcmProvider } from './fcm.provider';
 import type { PushProvider } from './push-provider';

@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SseHub } from './sse-hub.service';
 
@@ -14,6 +14,7 @@ export class SseController {
   @ApiProduces('text/event-stream')
   @ApiQuery({ name: 'access_token', description: 'a user access token' })
   @ApiQuery({ name: 'deviceId', description: "the id of the user's registered 'sse' device" })
+  @ApiOkResponse({ description: 'An event stream that stays open', content: { 'text/event-stream': { schema: { type: 'string' } } } })
   events(@Query('access_token') token: unknown, @Query('deviceId') deviceId: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.hub.stream(token, deviceId, req, reply);
   }
