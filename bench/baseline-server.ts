@@ -124,6 +124,7 @@ app.post(PATH, async (req, reply) => {
         ttlSeconds,
         documents: JSON.stringify(docs),
         actor: `sp:${spId}`,
+        consentTerms: null,
       },
     ]),
   });

@@ -51,6 +51,7 @@ async function measure(url: string, mode: string, batch: number, count: number):
       ttlSeconds: 600,
       documents,
       actor: `sp:${spId}`,
+      consentTerms: null,
     });
     const run = () => db.query({ name: 'consent_send_batch', text: SEND_BATCH_SQL, values: sendBatchParams(Array.from({ length: batch }, row)) });
     for (let i = 0; i < 20; i++) await run();

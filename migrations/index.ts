@@ -4,6 +4,7 @@ import { PartitionConsentTables1764300000000 } from './1764300000000-PartitionCo
 import { ReplayFallback1764400000000 } from './1764400000000-ReplayFallback';
 import { DeliveryEvents1764500000000 } from './1764500000000-DeliveryEvents';
 import { OpsRollups1764700000000 } from './1764700000000-OpsRollups';
+import { ConsentTermsAndStandingConsents1764800000000 } from './1764800000000-ConsentTermsAndStandingConsents';
 
 /** Every migration, in order. A new migration file is added here too. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   ReplayFallback1764400000000,
   DeliveryEvents1764500000000,
   OpsRollups1764700000000,
+  ConsentTermsAndStandingConsents1764800000000,
 ];

@@ -269,6 +269,8 @@ CREATE TABLE public.consent_transactions (
     receipt text,
     anonymised_at timestamp with time zone,
     event_seq integer DEFAULT 1 NOT NULL,
+    consent_terms jsonb,
+    standing_consent_id uuid,
     CONSTRAINT consent_transactions_request_type_check CHECK ((request_type = ANY (ARRAY['spToSp'::text, 'peerToPeer'::text]))),
     CONSTRAINT consent_transactions_status_check CHECK ((status = ANY (ARRAY['TRIGGERED'::text, 'ACCEPTED'::text, 'REJECTED'::text, 'INIT_FAILED'::text, 'EXPIRED'::text, 'CANCELLED'::text, 'REVOKED'::text])))
 )
@@ -296,6 +298,8 @@ CREATE TABLE public.consent_transactions_default (
     receipt text,
     anonymised_at timestamp with time zone,
     event_seq integer DEFAULT 1 NOT NULL,
+    consent_terms jsonb,
+    standing_consent_id uuid,
     CONSTRAINT consent_transactions_request_type_check CHECK ((request_type = ANY (ARRAY['spToSp'::text, 'peerToPeer'::text]))),
     CONSTRAINT consent_transactions_status_check CHECK ((status = ANY (ARRAY['TRIGGERED'::text, 'ACCEPTED'::text, 'REJECTED'::text, 'INIT_FAILED'::text, 'EXPIRED'::text, 'CANCELLED'::text, 'REVOKED'::text])))
 );
@@ -411,7 +415,9 @@ CREATE TABLE public.service_providers (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     webhook_secret_enc text,
-    CONSTRAINT service_providers_consent_ttl_seconds_check CHECK (((consent_ttl_seconds IS NULL) OR (consent_ttl_seconds > 0)))
+    standing_consent_max_days integer,
+    CONSTRAINT service_providers_consent_ttl_seconds_check CHECK (((consent_ttl_seconds IS NULL) OR (consent_ttl_seconds > 0))),
+    CONSTRAINT service_providers_standing_consent_max_days_check CHECK (((standing_consent_max_days IS NULL) OR ((standing_consent_max_days >= 1) AND (standing_consent_max_days <= 3650))))
 );
 
 CREATE TABLE public.sp_signing_secrets (
@@ -420,6 +426,19 @@ CREATE TABLE public.sp_signing_secrets (
     secret_enc text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     revoked_at timestamp with time zone
+);
+
+CREATE TABLE public.standing_consents (
+    id uuid NOT NULL,
+    sp_id text NOT NULL,
+    user_id uuid NOT NULL,
+    request_type text NOT NULL,
+    recipient text NOT NULL,
+    document_types text[] NOT NULL,
+    valid_until timestamp with time zone NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    revoked_at timestamp with time zone,
+    CONSTRAINT standing_consents_request_type_check CHECK ((request_type = ANY (ARRAY['spToSp'::text, 'peerToPeer'::text])))
 );
 
 CREATE TABLE public.token_signing_keys (
@@ -529,6 +548,9 @@ ALTER TABLE ONLY public.service_providers
 ALTER TABLE ONLY public.sp_signing_secrets
     ADD CONSTRAINT sp_signing_secrets_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.standing_consents
+    ADD CONSTRAINT standing_consents_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.token_signing_keys
     ADD CONSTRAINT token_signing_keys_pkey PRIMARY KEY (kid);
 
@@ -565,6 +587,10 @@ CREATE INDEX consent_transactions_sp_tx_lookup ON ONLY public.consent_transactio
 
 CREATE INDEX consent_transactions_default_sp_id_sp_transaction_id_idx ON public.consent_transactions_default USING btree (sp_id, sp_transaction_id);
 
+CREATE INDEX consent_transactions_standing ON ONLY public.consent_transactions USING btree (standing_consent_id) WHERE (standing_consent_id IS NOT NULL);
+
+CREATE INDEX consent_transactions_default_standing_consent_id_idx ON public.consent_transactions_default USING btree (standing_consent_id) WHERE (standing_consent_id IS NOT NULL);
+
 CREATE INDEX consent_transactions_status_created ON ONLY public.consent_transactions USING btree (status, created_at DESC);
 
 CREATE INDEX consent_transactions_default_status_created_at_idx ON public.consent_transactions_default USING btree (status, created_at DESC);
@@ -591,6 +617,10 @@ CREATE INDEX replay_records_expiry ON public.replay_records USING btree (expires
 
 CREATE INDEX sp_signing_secrets_active ON public.sp_signing_secrets USING btree (sp_id) WHERE (revoked_at IS NULL);
 
+CREATE INDEX standing_consents_lookup ON public.standing_consents USING btree (sp_id, user_id, recipient) WHERE (revoked_at IS NULL);
+
+CREATE INDEX standing_consents_user ON public.standing_consents USING btree (user_id, created_at DESC);
+
 CREATE INDEX user_documents_user ON public.user_documents USING btree (user_id);
 
 ALTER INDEX public.consent_documents_pkey ATTACH PARTITION public.consent_documents_default_pkey;
@@ -606,6 +636,8 @@ ALTER INDEX public.consent_transactions_pending_expiry ATTACH PARTITION public.c
 ALTER INDEX public.consent_transactions_pkey ATTACH PARTITION public.consent_transactions_default_pkey;
 
 ALTER INDEX public.consent_transactions_sp_tx_lookup ATTACH PARTITION public.consent_transactions_default_sp_id_sp_transaction_id_idx;
+
+ALTER INDEX public.consent_transactions_standing ATTACH PARTITION public.consent_transactions_default_standing_consent_id_idx;
 
 ALTER INDEX public.consent_transactions_status_created ATTACH PARTITION public.consent_transactions_default_status_created_at_idx;
 
@@ -643,6 +675,12 @@ ALTER TABLE ONLY public.devices
 
 ALTER TABLE ONLY public.sp_signing_secrets
     ADD CONSTRAINT sp_signing_secrets_sp_id_fkey FOREIGN KEY (sp_id) REFERENCES public.service_providers(client_id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.standing_consents
+    ADD CONSTRAINT standing_consents_sp_id_fkey FOREIGN KEY (sp_id) REFERENCES public.service_providers(client_id);
+
+ALTER TABLE ONLY public.standing_consents
+    ADD CONSTRAINT standing_consents_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.user_profiles(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.user_documents
     ADD CONSTRAINT user_documents_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.user_profiles(id) ON DELETE CASCADE;

@@ -27,6 +27,14 @@
       offline: 'Reconnecting…',
       confirmRevoke: 'Revoke this consent?',
       failed: 'Something went wrong',
+      statementLabel: 'By accepting, you agree to:',
+      terms: 'Read the terms',
+      standingNotice: 'This consent lasts until {date}: until then it may be relied on again without asking you, unless you revoke it.',
+      standingTitle: 'Standing consents',
+      noStanding: 'You have no standing consents.',
+      until: 'until',
+      confirmRevokeStanding: 'Revoke this standing consent? You will be asked again next time.',
+      standingStatus: { ACTIVE: 'Active', EXPIRED: 'Ended', REVOKED: 'Revoked' },
       status: {
         TRIGGERED: 'Pending',
         ACCEPTED: 'Accepted',
@@ -61,6 +69,14 @@
       offline: 'جارٍ إعادة الاتصال…',
       confirmRevoke: 'هل تريد إلغاء هذه الموافقة؟',
       failed: 'حدث خطأ',
+      statementLabel: 'بموافقتك، أنت توافق على:',
+      terms: 'اقرأ الشروط',
+      standingNotice: 'تبقى هذه الموافقة سارية حتى {date}: وحتى ذلك الحين يمكن الاعتماد عليها مجدداً دون سؤالك، ما لم تلغها.',
+      standingTitle: 'الموافقات الدائمة',
+      noStanding: 'لا توجد لديك موافقات دائمة.',
+      until: 'حتى',
+      confirmRevokeStanding: 'هل تريد إلغاء هذه الموافقة الدائمة؟ سيُطلب منك القرار مجدداً في المرة القادمة.',
+      standingStatus: { ACTIVE: 'سارية', EXPIRED: 'منتهية', REVOKED: 'ملغاة' },
       status: {
         TRIGGERED: 'قيد الانتظار',
         ACCEPTED: 'تمت الموافقة',
@@ -75,7 +91,7 @@
     },
   };
 
-  var state = { token: null, lang: 'en', items: [], details: {}, events: null };
+  var state = { token: null, lang: 'en', items: [], details: {}, standing: [], events: null };
   var $ = function (id) {
     return document.getElementById(id);
   };
@@ -177,6 +193,47 @@
       }
       history.appendChild(li);
     });
+    renderStanding();
+  }
+
+  /** Standing consents: who may rely on them, for which documents, until when; revoke any active one. */
+  function renderStanding() {
+    var list = $('standing');
+    list.textContent = '';
+    state.standing.forEach(function (s) {
+      var li = document.createElement('li');
+      li.dataset.id = s.id;
+      var who = document.createElement('span');
+      who.className = 'who';
+      var docs = s.documents
+        .map(function (d) {
+          return pick(d.name, d.nameAr);
+        })
+        .join('، ');
+      who.textContent = partyName(s) + ' · ' + docs + ' · ' + t('until') + ' ' + formatTime(s.validUntil);
+      var status = document.createElement('span');
+      status.className = 'status';
+      status.dataset.status = s.status;
+      status.textContent = t('standingStatus')[s.status] || s.status;
+      li.append(who, status);
+      if (s.status === 'ACTIVE') {
+        var revoke = document.createElement('button');
+        revoke.type = 'button';
+        revoke.className = 'revoke';
+        revoke.textContent = t('revoke');
+        revoke.addEventListener('click', function () {
+          if (!window.confirm(t('confirmRevokeStanding'))) return;
+          revoke.disabled = true;
+          api('POST', '/app/v1/standing-consents/' + s.id + '/revoke').then(refresh, function (e) {
+            revoke.disabled = false;
+            announce(e.message);
+          });
+        });
+        li.appendChild(revoke);
+      }
+      list.appendChild(li);
+    });
+    $('standing-empty').hidden = state.standing.length > 0;
   }
 
   function card(detail) {
@@ -185,6 +242,26 @@
     node.querySelector('.party').textContent = t('requestedBy') + ': ' + partyName(detail);
     node.querySelector('.purpose').textContent = t('purpose') + ': ' + pick(detail.purpose, detail.purposeAr);
     node.querySelector('.expires').textContent = t('expires') + ': ' + formatTime(detail.expiresAt);
+    if (detail.consent) {
+      // The exact wording the user agrees to, in the chosen language and its direction.
+      var statement = node.querySelector('.statement');
+      statement.hidden = false;
+      statement.lang = state.lang;
+      statement.dir = state.lang === 'ar' ? 'rtl' : 'ltr';
+      statement.querySelector('.statement-label').textContent = t('statementLabel');
+      statement.querySelector('.statement-text').textContent = pick(detail.consent.statement, detail.consent.statementAr);
+      if (detail.consent.termsUrl && /^https:\/\//.test(detail.consent.termsUrl)) {
+        var terms = statement.querySelector('.terms');
+        terms.hidden = false;
+        terms.href = detail.consent.termsUrl;
+        terms.textContent = t('terms');
+      }
+    }
+    if (detail.validUntil) {
+      var notice = node.querySelector('.standing-notice');
+      notice.hidden = false;
+      notice.textContent = t('standingNotice').replace('{date}', formatTime(detail.validUntil));
+    }
     node.querySelector('legend').textContent = t('documents') + ' (' + t('holder') + ' ' + pick(detail.dataOwner.name, detail.dataOwner.nameAr) + ')';
     node.querySelector('.accept').textContent = t('accept');
     node.querySelector('.reject').textContent = t('reject');
@@ -260,9 +337,11 @@
       again = true;
       return refreshing;
     }
-    refreshing = api('GET', '/app/v1/consents?limit=50')
-      .then(function (page) {
+    refreshing = Promise.all([api('GET', '/app/v1/consents?limit=50'), api('GET', '/app/v1/standing-consents')])
+      .then(function (pages) {
+        var page = pages[0];
         state.items = page.items;
+        state.standing = pages[1].items;
         var missing = page.items.filter(function (i) {
           return i.status === 'TRIGGERED' && !state.details[i.uaePassTransactionID];
         });

@@ -25,6 +25,13 @@ export interface SendConsentRequest {
   requestType?: 'spToSp' | 'peerToPeer';
   requestor?: { name?: string; nameAr?: string; identifier?: string; idType?: IdDocType; additionalInfo?: Record<string, unknown> };
   content: { documents: ConsentDocument[] };
+  /** Muwafaqa extension: the statement the user agrees to (both languages, at most 500 characters each) and an https link to the terms. */
+  consent?: { statement: string; statementAr: string; termsUrl?: string };
+  /**
+   * Muwafaqa extension: ISO 8601 date-time with a zone. Asks for a standing consent until then: once the user
+   * accepts, a later send for the same user, recipient and a subset of the documents is answered `ACCEPTED` at once.
+   */
+  validUntil?: string;
 }
 
 export interface SendConsentResult {

@@ -36,8 +36,8 @@ export class OnboardingService {
     try {
       await this.db.transaction(async (m) => {
         await m.query(
-          `INSERT INTO service_providers (client_id, name, name_ar, client_secret_hash, callback_url, callback_api_key_enc, consent_ttl_seconds)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          `INSERT INTO service_providers (client_id, name, name_ar, client_secret_hash, callback_url, callback_api_key_enc, consent_ttl_seconds, standing_consent_max_days)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
           [
             dto.clientId,
             dto.name,
@@ -46,6 +46,7 @@ export class OnboardingService {
             dto.callbackUrl ?? null,
             dto.callbackApiKey ? box.encrypt(dto.callbackApiKey) : null,
             dto.consentTtlSeconds ?? null,
+            dto.standingConsentMaxDays ?? null,
           ],
         );
         await m.query(`INSERT INTO sp_signing_secrets (id, sp_id, secret_enc) VALUES ($1, $2, $3)`, [randomUUID(), dto.clientId, box.encrypt(signingSecret)]);

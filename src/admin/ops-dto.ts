@@ -51,6 +51,12 @@ export class UpdateServiceProviderDto {
   @Min(10)
   @Max(30 * 86400)
   consentTtlSeconds?: number | null;
+  @ApiPropertyOptional({ nullable: true, example: 365, description: 'null: the gateway default (STANDING_CONSENT_MAX_DAYS)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  standingConsentMaxDays?: number | null;
   @ApiPropertyOptional({ description: 'A disabled SP cannot get tokens answered or send requests' }) @IsOptional() @IsBoolean() disabled?: boolean;
 }
 
@@ -83,6 +89,8 @@ export class ServiceProviderViewDto {
   @ApiProperty({ description: 'The key itself is never shown' }) hasCallbackApiKey: boolean;
   @ApiPropertyOptional({ type: 'integer', nullable: true }) consentTtlSeconds: number | null;
   @ApiProperty() effectiveConsentTtlSeconds: number;
+  @ApiPropertyOptional({ nullable: true }) standingConsentMaxDays: number | null;
+  @ApiProperty() effectiveStandingConsentMaxDays: number;
   @ApiProperty() disabled: boolean;
   @ApiProperty() activeSigningSecrets: number;
   @ApiProperty() createdAt: string;

@@ -17,6 +17,7 @@ interface SpRow {
   callback_url: string | null;
   has_api_key: boolean;
   consent_ttl_seconds: number | null;
+  standing_consent_max_days: number | null;
   disabled: boolean;
   active_secrets: string;
   created_at: Date;
@@ -25,7 +26,7 @@ interface SpRow {
 
 // Never a secret: not the client secret hash, not the callback API key, not a signing secret.
 const SP_COLUMNS = `sp.client_id, sp.name, sp.name_ar, sp.callback_url, sp.callback_api_key_enc IS NOT NULL AS has_api_key,
-  sp.consent_ttl_seconds, sp.disabled, sp.created_at, sp.updated_at,
+  sp.consent_ttl_seconds, sp.standing_consent_max_days, sp.disabled, sp.created_at, sp.updated_at,
   (SELECT count(*) FROM sp_signing_secrets s WHERE s.sp_id = sp.client_id AND s.revoked_at IS NULL) AS active_secrets`;
 
 const CLIENT_ID = /^[A-Za-z0-9._-]{3,128}$/;
@@ -59,7 +60,7 @@ export class OpsServiceProvidersService {
     return this.view(rows[0]);
   }
 
-  /** Changes only the fields sent; `null` clears callbackUrl, callbackApiKey or consentTtlSeconds. */
+  /** Changes only the fields sent; `null` clears callbackUrl, callbackApiKey, consentTtlSeconds or standingConsentMaxDays. */
   async update(clientId: string, dto: UpdateServiceProviderDto): Promise<ServiceProviderViewDto> {
     await this.get(clientId);
     await assertCallbackUrlAllowed(dto.callbackUrl, egressPolicyOf(this.config));
@@ -74,6 +75,7 @@ export class OpsServiceProvidersService {
     if (dto.callbackUrl !== undefined) set('callback_url', dto.callbackUrl);
     if (dto.callbackApiKey !== undefined) set('callback_api_key_enc', dto.callbackApiKey === null ? null : this.keys.secretBox.encrypt(dto.callbackApiKey));
     if (dto.consentTtlSeconds !== undefined) set('consent_ttl_seconds', dto.consentTtlSeconds);
+    if (dto.standingConsentMaxDays !== undefined) set('standing_consent_max_days', dto.standingConsentMaxDays);
     if (dto.disabled !== undefined && dto.disabled !== null) set('disabled', dto.disabled);
     if (sets.length) {
       await this.db.query(`UPDATE service_providers SET ${sets.join(', ')}, updated_at = now() WHERE client_id = $1`, args);
@@ -91,6 +93,8 @@ export class OpsServiceProvidersService {
       hasCallbackApiKey: r.has_api_key,
       consentTtlSeconds: r.consent_ttl_seconds,
       effectiveConsentTtlSeconds: r.consent_ttl_seconds ?? this.config.consentTtlSeconds,
+      standingConsentMaxDays: r.standing_consent_max_days,
+      effectiveStandingConsentMaxDays: r.standing_consent_max_days ?? this.config.standingConsentMaxDays,
       disabled: r.disabled,
       activeSigningSecrets: Number(r.active_secrets),
       createdAt: new Date(r.created_at).toISOString(),

@@ -3,6 +3,7 @@ import { ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, A
 import { DECISION_MEDIA_TYPE } from '../common/media-types';
 import { DecisionService } from '../consent/decision.service';
 import { ReceiptService } from '../consent/receipt.service';
+import { StandingConsentService } from '../consent/standing-consent.service';
 import { DeviceRegistry } from '../notifications/device-registry.service';
 import { Authenticated, Caller } from '../security/authenticated.decorator';
 import type { Principal } from '../security/token.service';
@@ -19,6 +20,8 @@ import {
   RegisteredDeviceDto,
   RegisteredDeviceListDto,
   RevokeResultDto,
+  StandingConsentListDto,
+  StandingConsentRevokeResultDto,
 } from './dto/app-responses.dto';
 
 /** The user's side: their consent requests. A user sees only their own. */
@@ -76,6 +79,29 @@ export class AppConsentsController {
   @ApiOkResponse({ type: ConsentReceiptResponseDto })
   receipt(@Caller() user: Principal, @Param('id') id: string) {
     return this.receipts.forUser(user.subject, id);
+  }
+}
+
+/** The user's standing consents (issue 21): who may rely on them, for which documents, until when; revoke any. */
+@ApiTags('App (user)')
+@Controller('app/v1/standing-consents')
+@Authenticated('user')
+export class AppStandingConsentsController {
+  constructor(private readonly standing: StandingConsentService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List my standing consents (ACTIVE, EXPIRED or REVOKED), newest first' })
+  @ApiOkResponse({ type: StandingConsentListDto })
+  list(@Caller() user: Principal) {
+    return this.standing.list(user.subject);
+  }
+
+  @Post(':id/revoke')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke a standing consent: no more reuse; the SP is called back with REVOKED for it and every request answered from it' })
+  @ApiOkResponse({ type: StandingConsentRevokeResultDto })
+  revoke(@Caller() user: Principal, @Param('id') id: string) {
+    return this.standing.revoke(user.subject, id);
   }
 }
 

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiError, fieldError } from '../common/errors/api-error';
 import type { ConsentStatus } from '../consent/consent-state-machine';
+import type { ConsentTerms } from '../consent/consent-terms';
 import { isUuid } from '../consent/receipt.service';
 import type { ListConsentsQueryDto } from './dto/app-consent.dto';
 
@@ -14,7 +15,7 @@ const EFFECTIVE_STATUS = `CASE WHEN t.status = 'TRIGGERED' AND t.expires_at <= n
  * requestor's names (peerToPeer). The requestor's identifier and additionalInfo stay encrypted.
  */
 const COLUMNS = `t.id, t.sp_transaction_id, ${EFFECTIVE_STATUS} AS status, t.request_type, t.purpose, t.purpose_ar,
-  t.created_at, t.expires_at, t.decided_at, t.receipt IS NOT NULL AS has_receipt,
+  t.created_at, t.expires_at, t.decided_at, t.receipt IS NOT NULL AS has_receipt, t.consent_terms, t.standing_consent_id,
   owner.name AS owner_name, owner.name_ar AS owner_name_ar,
   COALESCE(req.name, t.requestor_name) AS party_name, COALESCE(req.name_ar, t.requestor_name_ar) AS party_name_ar`;
 const FROM = `consent_transactions t
@@ -36,6 +37,8 @@ interface Row {
   owner_name_ar: string;
   party_name: string | null;
   party_name_ar: string | null;
+  consent_terms: ConsentTerms | null;
+  standing_consent_id: string | null;
   pending_rank?: number;
 }
 
@@ -106,6 +109,7 @@ export class AppConsentsService {
         accepted: d.accepted,
       })),
       hasReceipt: row.has_receipt,
+      ...termsView(row),
     };
   }
 
@@ -158,4 +162,18 @@ export class AppConsentsService {
     }
     throw fieldError('cursor', 'format');
   }
+}
+
+/**
+ * Issue 21, only for requests that use them: the statement and terms link to show before the
+ * decision, the date a standing consent would last until, and the standing consent a request was
+ * answered from.
+ */
+function termsView(r: Row) {
+  const t = r.consent_terms;
+  return {
+    ...(t?.statement ? { consent: { statement: t.statement, statementAr: t.statementAr, ...(t.termsUrl ? { termsUrl: t.termsUrl } : {}) } } : {}),
+    ...(t?.validUntil ? { validUntil: t.validUntil } : {}),
+    ...(r.standing_consent_id ? { standingConsentId: r.standing_consent_id } : {}),
+  };
 }

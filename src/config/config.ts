@@ -153,11 +153,10 @@ export function loadConfig(env: Env = process.env) {
     identifierProbeBudget: int(env, 'IDENTIFIER_PROBE_BUDGET', 200, 1, 10_000_000),
     identifierProbeWindowSeconds: int(env, 'IDENTIFIER_PROBE_WINDOW_SECONDS', 3600, 10, 7 * 86_400),
     consentTtlSeconds: int(env, 'CONSENT_TTL_SECONDS', 600, 10, 30 * 86400),
+    /** How long a standing consent (a send's validUntil) may last at most, for SPs without their own standingConsentMaxDays. */
+    standingConsentMaxDays: int(env, 'STANDING_CONSENT_MAX_DAYS', 365, 1, 3650),
     expirySweepIntervalMs: int(env, 'EXPIRY_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
     outboxPollIntervalMs: int(env, 'OUTBOX_POLL_INTERVAL_MS', 500, 10, 60_000),
-    /** Group commit of send: how long sends gather while a batch statement runs, and at most how many share one. */
-    sendBatchWindowMs: int(env, 'SEND_BATCH_WINDOW_MS', 2, 0, 10_000),
-    sendBatchMax: int(env, 'SEND_BATCH_MAX', 64, 1, 1000),
     /** Callbacks and Web Push may reach private, loopback and link-local addresses (default: outside production only). */
     egressAllowPrivate: bool(env, 'EGRESS_ALLOW_PRIVATE', env.NODE_ENV !== 'production'),
     /** Host names allowed as callback destinations whatever they resolve to (an SP inside the network on purpose). */
@@ -172,6 +171,9 @@ export function loadConfig(env: Env = process.env) {
     metricsHost: str(env, 'METRICS_HOST', '0.0.0.0'),
     /** Database and queue gauges are computed at most this often (one instance per interval). */
     metricsRefreshIntervalMs: int(env, 'METRICS_REFRESH_INTERVAL_MS', 15_000, 100, 3_600_000),
+    /** Group commit of send: how long sends gather while a batch statement runs, and at most how many share one. */
+    sendBatchWindowMs: int(env, 'SEND_BATCH_WINDOW_MS', 2, 0, 10_000),
+    sendBatchMax: int(env, 'SEND_BATCH_MAX', 64, 1, 1000),
     /** /health/ready answers 503 when a queue's oldest waiting job is older than this (0: no queue check). */
     readyQueueLagSeconds: int(env, 'READY_QUEUE_LAG_SECONDS', 300, 0, 86_400),
 

@@ -7,6 +7,8 @@ import { ConsentController, SpEventsController } from './consent.controller';
 import { ConsentTransitions } from './consent-transitions.service';
 import { ExpirySweeper } from './expiry-sweeper.service';
 import { IdentifierProbeBudget, IdentifierProbes } from './identifier-probes';
+import { ReceiptService } from './receipt.service';
+import { StandingConsentService } from './standing-consent.service';
 import { SendBatcher } from './send-batcher';
 import { SendConsentService } from './send-consent.service';
 import { SpEventsService } from './sp-events.service';
@@ -24,7 +26,9 @@ import { TransactionStatusService } from './transaction-status.service';
     TransactionStatusService,
     ConsentTransitions,
     ExpirySweeper,
+    ReceiptService,
+    StandingConsentService,
   ],
-  exports: [ConsentTransitions, ExpirySweeper, IdentifierProbes],
+  exports: [ConsentTransitions, ExpirySweeper, IdentifierProbes, ReceiptService, StandingConsentService],
 })
 export class ConsentModule {}

@@ -61,6 +61,8 @@ interface ChainRow {
   id: string;
   status: ConsentStatus;
   has_documents: boolean;
+  /** Answered from a standing consent: accepted at once, so never pushed. */
+  from_standing: boolean;
   callback_url: string | null;
   tos: ConsentStatus[] | null;
   froms: (ConsentStatus | null)[] | null;
@@ -84,7 +86,7 @@ export async function checkConsistency(db: SqlRunner, opts: ConsistencyOptions =
   const problems: ConsistencyProblem[] = [];
   const chains = await rows<ChainRow>(
     db,
-    `SELECT t.id, t.status, sp.callback_url,
+    `SELECT t.id, t.status, sp.callback_url, t.standing_consent_id IS NOT NULL AS from_standing,
             EXISTS (SELECT 1 FROM consent_documents d WHERE d.transaction_id = t.id) AS has_documents,
             array_agg(e.to_status ORDER BY e.id) FILTER (WHERE e.id IS NOT NULL) AS tos,
             array_agg(e.from_status ORDER BY e.id) FILTER (WHERE e.id IS NOT NULL) AS froms
@@ -92,7 +94,7 @@ export async function checkConsistency(db: SqlRunner, opts: ConsistencyOptions =
        JOIN service_providers sp ON sp.client_id = t.sp_id
        LEFT JOIN consent_events e ON e.transaction_id = t.id
       WHERE t.created_at >= $1
-      GROUP BY t.id, t.status, sp.callback_url`,
+      GROUP BY t.id, t.status, sp.callback_url, t.standing_consent_id`,
     [since],
   );
   const outbox = await rows<OutboxRow>(
@@ -132,7 +134,8 @@ export async function checkConsistency(db: SqlRunner, opts: ConsistencyOptions =
     }
     // send writes transaction, documents, event and push outbox row in one statement: all or nothing.
     if (!c.has_documents) problems.push({ kind: 'no-documents', transactionId: c.id, detail: 'transaction without documents' });
-    if (!pushRows.has(c.id)) problems.push({ kind: 'no-push-outbox-row', transactionId: c.id, detail: 'transaction without its push outbox row' });
+    if (!pushRows.has(c.id) && !c.from_standing)
+      problems.push({ kind: 'no-push-outbox-row', transactionId: c.id, detail: 'transaction without its push outbox row' });
     for (const to of tos) {
       if (CALLBACK_STATUSES.includes(to) && !callbackRows.has(`${c.id}/${to}`)) {
         problems.push({ kind: 'no-callback-outbox-row', transactionId: c.id, detail: `event → ${to} without its callback outbox row` });

@@ -6,6 +6,7 @@ import type { ConsentStatus } from './consent-state-machine';
 import { ConsentTransitions } from './consent-transitions.service';
 import { ConsentDecision, decideDocuments } from './document-decisions';
 import { isUuid, ReceiptService } from './receipt.service';
+import { StandingConsentService } from './standing-consent.service';
 
 export interface DecisionResult {
   uaePassTransactionID: string;
@@ -25,6 +26,7 @@ export class DecisionService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly transitions: ConsentTransitions,
     private readonly receipts: ReceiptService,
+    private readonly standing: StandingConsentService,
   ) {}
 
   async decide(userId: string, transactionId: string, decision: ConsentDecision): Promise<DecisionResult> {
@@ -50,6 +52,7 @@ export class DecisionService {
           WHERE d.transaction_id = $1 AND d.position = x.position`,
         [transactionId, JSON.stringify(accepted)],
       );
+      if (to === 'ACCEPTED') await this.standing.recordOnAccept(manager, transactionId);
       const receipt = to === 'ACCEPTED' ? await this.receipts.issue(manager, transactionId) : null;
       return {
         uaePassTransactionID: transactionId,
@@ -67,6 +70,8 @@ export class DecisionService {
     const result = await this.db.transaction(async (manager) => {
       const tx = await this.ownedTransaction(manager, userId, transactionId);
       await this.transitions.transition(transactionId, 'REVOKED', `user:${userId}`, { manager });
+      // Revoking a standing consent's own transaction ends it, and what was answered from it.
+      await this.standing.afterRevoke(manager, transactionId, userId);
       return { uaePassTransactionID: transactionId, spTransactionID: tx.sp_transaction_id, status: 'REVOKED' as const };
     });
     return result;

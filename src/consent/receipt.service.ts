@@ -8,7 +8,8 @@ import type { KeyMaterial } from '../common/key-material';
 import { RECEIPT_JWT_TYP, TokenService } from '../security/token.service';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
 import type { ConsentStatus } from './consent-state-machine';
-import { assertCallerIsSp } from './send-consent.service';
+import { ConsentTerms, receiptTermsClaims, sha256Hex } from './consent-terms';
+import { assertCallerIsSp } from './caller-sp';
 
 /** `receipt_type` claim: lets a verifier tell a receipt from any other token of this issuer. */
 export const RECEIPT_TYPE = 'muwafaqa-consent-receipt/v1';
@@ -52,9 +53,14 @@ export class ReceiptService {
       purpose: string | null;
       purpose_ar: string | null;
       decided_at: Date;
+      consent_terms: ConsentTerms | null;
+      standing_consent_id: string | null;
+      standing_receipt: string | null;
     }[] = await manager.query(
-      `SELECT sp_id, sp_transaction_id, user_id, request_type, requested_by_id, requestor_name, requestor_name_ar,
-              purpose, purpose_ar, decided_at FROM consent_transactions WHERE id = $1`,
+      `SELECT t.sp_id, t.sp_transaction_id, t.user_id, t.request_type, t.requested_by_id, t.requestor_name, t.requestor_name_ar,
+              t.purpose, t.purpose_ar, t.decided_at, t.consent_terms, t.standing_consent_id,
+              (SELECT o.receipt FROM consent_transactions o WHERE o.id = t.standing_consent_id) AS standing_receipt
+         FROM consent_transactions t WHERE t.id = $1`,
       [transactionId],
     );
     const tx = rows[0];
@@ -77,6 +83,12 @@ export class ReceiptService {
       documents_accepted: docs.filter((d) => d.accepted).map((d) => d.type),
       documents_rejected: docs.filter((d) => !d.accepted).map((d) => d.type),
       consented_at: new Date(tx.decided_at).toISOString(),
+      // Issue 21, only when the request used them: the exact wording agreed to, and standing consent.
+      ...receiptTermsClaims(tx.consent_terms),
+      ...(tx.consent_terms?.validUntil ? { standing_until: tx.consent_terms.validUntil } : {}),
+      ...(tx.standing_consent_id
+        ? { standing_consent: { txn: tx.standing_consent_id, ...(tx.standing_receipt ? { receipt_sha256: sha256Hex(tx.standing_receipt) } : {}) } }
+        : {}),
     };
     const receipt = await this.tokens.sign(claims, tx.sp_id, RECEIPT_TTL_SECONDS, RECEIPT_JWT_TYP);
     await manager.query(`UPDATE consent_transactions SET receipt = $2 WHERE id = $1`, [transactionId, receipt]);

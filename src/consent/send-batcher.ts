@@ -27,6 +27,8 @@ export interface SendRow {
   documents: string;
   /** The first event's actor (`sp:<clientId>`). */
   actor: string;
+  /** The optional statement and terms the user is asked to agree to, as JSON (consent-terms.ts). */
+  consentTerms: string | null;
 }
 
 /** What the batch statement answered for one send. */
@@ -57,6 +59,7 @@ const COLUMNS: readonly { name: string; type: string; pick: (r: SendRow) => unkn
   { name: 'ttl_seconds', type: 'int', pick: (r) => r.ttlSeconds },
   { name: 'documents', type: 'jsonb', pick: (r) => r.documents },
   { name: 'actor', type: 'text', pick: (r) => r.actor },
+  { name: 'consent_terms', type: 'jsonb', pick: (r) => r.consentTerms },
 ];
 
 /** The batch's columns, in parameter order ($1 is the first). */
@@ -89,9 +92,10 @@ export const SEND_BATCH_SQL = `WITH req AS (
 ), tx AS (
   INSERT INTO consent_transactions
     (id, sp_id, sp_transaction_id, user_id, id_doc_type, request_type, requested_by_id, purpose, purpose_ar,
-     requestor_name, requestor_name_ar, requestor_id_type, requestor_enc, status, expires_at)
+     requestor_name, requestor_name_ar, requestor_id_type, requestor_enc, status, expires_at, consent_terms)
   SELECT r.id, r.sp_id, r.sp_transaction_id, p.user_id, r.id_doc_type, r.request_type, r.requested_by_id, r.purpose, r.purpose_ar,
-         r.requestor_name, r.requestor_name_ar, r.requestor_id_type, r.requestor_enc, 'TRIGGERED', now() + make_interval(secs => r.ttl_seconds)
+         r.requestor_name, r.requestor_name_ar, r.requestor_id_type, r.requestor_enc, 'TRIGGERED', now() + make_interval(secs => r.ttl_seconds),
+         r.consent_terms
     FROM claim c JOIN req r ON r.id = c.transaction_id JOIN profile p ON p.ord = r.ord
   RETURNING id
 ), docs AS (

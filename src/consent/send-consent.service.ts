@@ -7,11 +7,14 @@ import { ApiError } from '../common/errors/api-error';
 import type { KeyMaterial } from '../common/key-material';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
 import { profileRefusal, UserDirectory } from '../users/user-directory.service';
+import { assertCallerIsSp } from './caller-sp';
 import { IdentifierProbes } from './identifier-probes';
 import { ConsentStatus, EFFECTIVE_STATUS_SQL, isPending } from './consent-state-machine';
+import { checkConsentTerms, ConsentTerms } from './consent-terms';
 import { SendConsentDto, SendConsentResponseDto } from './dto/send-consent.dto';
 import { normalizeIdentifier } from './identifier-rules';
 import { OutboxSignal } from '../outbox/outbox-signal';
+import { StandingConsentService } from './standing-consent.service';
 import { SendBatcher } from './send-batcher';
 
 /** A request that passed every check that needs no database; the profile is checked by the write itself. */
@@ -19,14 +22,12 @@ interface PreparedConsent {
   identifierHash: string;
   requestType: 'spToSp' | 'peerToPeer';
   ttlSeconds: number;
+  /** The optional statement, terms link and validUntil (issue 21); null when the request has none. */
+  terms: ConsentTerms | null;
 }
 
-/** spId must name an existing SP, and that SP must be the caller. */
-export async function assertCallerIsSp(directory: SpDirectory, caller: SpProfile, spId: string): Promise<void> {
-  if (spId === caller.clientId) return;
-  if (!(await directory.get(spId))) throw new ApiError('CONS_1000012', { spId });
-  throw new ApiError('CONS_1000015', { spId });
-}
+// In its own file so receipt.service.ts needs nothing from here (this service depends on receipts through standing consents).
+export { assertCallerIsSp };
 
 /**
  * POST /api/v1/consent/transaction/send (and /validate, which runs every check and writes nothing).
@@ -39,6 +40,7 @@ export class SendConsentService {
     private readonly sps: SpDirectory,
     private readonly users: UserDirectory,
     private readonly outbox: OutboxSignal,
+    private readonly standing: StandingConsentService,
     private readonly batcher: SendBatcher,
     @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
     private readonly probes: IdentifierProbes,
@@ -52,6 +54,9 @@ export class SendConsentService {
 
   async send(caller: SpProfile, dto: SendConsentDto): Promise<SendConsentResponseDto> {
     const prepared = await this.check(caller, dto);
+    // A standing consent the user gave this SP answers at once, without asking (issue 21).
+    const answered = await this.standing.answerFromStanding(caller, dto, prepared);
+    if (answered) return answered;
     // Time-ordered: the id's leading bits pick the month's partition.
     const id = uuidV7();
     const requestor = dto.requestor;
@@ -87,6 +92,7 @@ export class SendConsentService {
       ttlSeconds: prepared.ttlSeconds,
       documents: JSON.stringify(documents),
       actor: `sp:${caller.clientId}`,
+      consentTerms: prepared.terms ? JSON.stringify(prepared.terms) : null,
     });
     const refusal = profileRefusal(written.profile);
     if (refusal) throw this.countedProbe(caller, refusal);
@@ -101,7 +107,8 @@ export class SendConsentService {
     const refusal = profileRefusal(await this.users.findByHash(dto.idDocType, prepared.identifierHash));
     if (refusal) throw this.countedProbe(caller, refusal);
     await this.throwExisting(caller.clientId, dto.spTransactionID, true);
-    return { valid: true, uaePassTransactionID: null, transactionStatus: 'TRIGGERED' as const, spTransactionID: dto.spTransactionID };
+    const transactionStatus = (await this.standing.wouldAnswer(caller, dto, prepared)) ? ('ACCEPTED' as const) : ('TRIGGERED' as const);
+    return { valid: true, uaePassTransactionID: null, transactionStatus, spTransactionID: dto.spTransactionID };
   }
 
   private async check(caller: SpProfile, dto: SendConsentDto): Promise<PreparedConsent> {
@@ -130,7 +137,8 @@ export class SendConsentService {
       throw new ApiError('CONS_1000007', { field: `content.documents[${repeated}].type`, reason: 'it repeats a value', reasonAr: 'القيمة مكررة' });
     }
 
-    return { identifierHash: this.users.hashOf(identifier), requestType, ttlSeconds: caller.consentTtlSeconds };
+    const terms = checkConsentTerms(dto.consent, dto.validUntil, caller.standingConsentMaxDays);
+    return { identifierHash: this.users.hashOf(identifier), requestType, ttlSeconds: caller.consentTtlSeconds, terms };
   }
 
   /** A repeat of a pending transaction is CONS_1000001; of a decided one, CONS_1000011. */

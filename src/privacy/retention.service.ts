@@ -22,12 +22,16 @@ export const ANONYMISED_FIELDS = [
   'receipt',
   'documents[].name and nameAr (replaced by the document type)',
   'documents[].metadata',
+  'consent statement, statementAr, termsUrl and validUntil (consent_terms)',
+  'standing consents that ended (expired or revoked) longer than the accepted retention period ago',
 ];
 
 export interface RetentionPreview {
   policy: { retentionDays: number; retentionAcceptedDays: number; sweepIntervalMs: number };
   /** Transactions the next run anonymises, per status. */
   due: Record<string, number>;
+  /** Ended standing consents the next run deletes. */
+  standingConsentsDue: number;
   total: number;
   removes: string[];
   keeps: string[];
@@ -57,12 +61,18 @@ export class RetentionService {
       (status IN ${ACCEPTED_LIKE_SQL} AND updated_at < now() - make_interval(days => $2::int))
    OR (status NOT IN ${ACCEPTED_LIKE_SQL} AND updated_at < now() - make_interval(days => $1::int)))`;
 
+  /**
+   * An ended standing consent (revoked, or past validUntil) kept beyond the accepted period; $1 is
+   * that period in days. Its granting transaction and events keep the history.
+   */
+  private static readonly STANDING_DUE = `coalesce(revoked_at, valid_until) < now() - make_interval(days => $1::int)`;
+
   private periods(): [number, number] {
     return [this.config.retentionDays, this.config.retentionAcceptedDays];
   }
 
   async preview(limit = 50): Promise<RetentionPreview> {
-    const [counts, next] = await Promise.all([
+    const [counts, next, standing] = await Promise.all([
       this.db.query(
         `SELECT status, count(*) AS n FROM consent_transactions WHERE ${RetentionService.DUE} GROUP BY status ORDER BY status`,
         this.periods(),
@@ -73,6 +83,9 @@ export class RetentionService {
            FROM consent_transactions WHERE ${RetentionService.DUE} ORDER BY updated_at LIMIT $3`,
         [...this.periods(), limit],
       ) as Promise<{ id: string; sp_id: string; sp_transaction_id: string; status: ConsentStatus; updated_at: Date; due_since: Date }[]>,
+      this.db.query(`SELECT count(*) AS n FROM standing_consents WHERE ${RetentionService.STANDING_DUE}`, [this.config.retentionAcceptedDays]) as Promise<
+        { n: string }[]
+      >,
     ]);
     return {
       policy: {
@@ -82,6 +95,7 @@ export class RetentionService {
       },
       due: Object.fromEntries(counts.map((c) => [c.status, Number(c.n)])),
       total: counts.reduce((n, c) => n + Number(c.n), 0),
+      standingConsentsDue: Number(standing[0]?.n ?? 0),
       removes: ANONYMISED_FIELDS,
       keeps: [
         'status',
@@ -118,7 +132,7 @@ export class RetentionService {
          ), tx AS (
            UPDATE consent_transactions t
               SET purpose = NULL, purpose_ar = NULL, requestor_name = NULL, requestor_name_ar = NULL,
-                  requestor_enc = NULL, receipt = NULL, anonymised_at = now()
+                  requestor_enc = NULL, receipt = NULL, consent_terms = NULL, anonymised_at = now()
              FROM due WHERE t.id = due.id
            RETURNING t.id
          ), docs AS (
@@ -132,7 +146,11 @@ export class RetentionService {
       total += n;
       if (n < this.config.privacyBatchSize) break;
     }
+    const ended: unknown[] = await this.db.query(`DELETE FROM standing_consents WHERE ${RetentionService.STANDING_DUE} RETURNING id`, [
+      this.config.retentionAcceptedDays,
+    ]);
     if (total > 0) this.logger.log(`retention: anonymised ${total} transaction(s)`);
+    if (ended.length > 0) this.logger.log(`retention: deleted ${ended.length} ended standing consent(s)`);
     return total;
   }
 }

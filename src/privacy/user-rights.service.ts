@@ -45,14 +45,14 @@ export class UserRightsService {
 
   async export(userId: string) {
     const profile = await this.profile(userId);
-    const [documents, transactions, consentDocuments, events] = await Promise.all([
+    const [documents, transactions, consentDocuments, events, standing] = await Promise.all([
       this.db.query(`SELECT id_doc_type, identifier_enc FROM user_documents WHERE user_id = $1 ORDER BY id_doc_type`, [userId]) as Promise<
         { id_doc_type: IdDocType; identifier_enc: string }[]
       >,
       this.db.query(
         `SELECT t.id, t.sp_id, t.sp_transaction_id, t.id_doc_type, t.request_type, t.requested_by_id, t.purpose, t.purpose_ar,
                 t.requestor_name, t.requestor_name_ar, t.requestor_id_type, ${EFFECTIVE_STATUS} AS status,
-                t.created_at, t.updated_at, t.expires_at, t.decided_at, t.anonymised_at, t.receipt
+                t.created_at, t.updated_at, t.expires_at, t.decided_at, t.anonymised_at, t.receipt, t.consent_terms, t.standing_consent_id
            FROM consent_transactions t WHERE t.user_id = $1 ORDER BY t.created_at, t.id`,
         [userId],
       ) as Promise<ExportRow[]>,
@@ -79,6 +79,13 @@ export class UserRightsService {
           WHERE t.user_id = $1 ORDER BY e.id`,
         [userId],
       ) as Promise<{ transaction_id: string; from_status: string | null; to_status: string; actor: string; at: Date; detail: unknown }[]>,
+      this.db.query(
+        `SELECT s.id, s.sp_id, s.request_type, s.document_types, s.valid_until, s.created_at, s.revoked_at
+           FROM standing_consents s WHERE s.user_id = $1 ORDER BY s.created_at, s.id`,
+        [userId],
+      ) as Promise<
+        { id: string; sp_id: string; request_type: string; document_types: string[]; valid_until: Date; created_at: Date; revoked_at: Date | null }[]
+      >,
     ]);
     const spIds = [...new Set(transactions.flatMap((t) => [t.sp_id, t.requested_by_id].filter((s): s is string => !!s)))];
     const sps: { client_id: string; name: string; name_ar: string }[] = spIds.length
@@ -118,6 +125,8 @@ export class UserRightsService {
         decidedAt: iso(t.decided_at),
         anonymisedAt: iso(t.anonymised_at),
         receipt: t.receipt,
+        ...(t.consent_terms ? { consentTerms: t.consent_terms } : {}),
+        ...(t.standing_consent_id ? { standingConsentId: t.standing_consent_id } : {}),
         documents: (docsOf.get(t.id) ?? []).map((d) => ({
           type: d.type,
           typeAr: d.type_ar,
@@ -128,6 +137,16 @@ export class UserRightsService {
           accepted: d.accepted,
         })),
         events: (eventsOf.get(t.id) ?? []).map((e) => ({ from: e.from_status, to: e.to_status, actor: e.actor, at: iso(e.at), detail: e.detail })),
+      })),
+      // Who may rely on a consent again without asking (the recipient is the granting transaction's).
+      standingConsents: standing.map((s) => ({
+        id: s.id,
+        spId: s.sp_id,
+        requestType: s.request_type,
+        documentTypes: s.document_types,
+        validUntil: iso(s.valid_until),
+        createdAt: iso(s.created_at),
+        revokedAt: iso(s.revoked_at),
       })),
       serviceProviders: sps.map((s) => ({ spId: s.client_id, name: s.name, nameAr: s.name_ar })),
     };
@@ -204,4 +223,6 @@ interface ExportRow {
   decided_at: Date | null;
   anonymised_at: Date | null;
   receipt: string | null;
+  consent_terms: Record<string, string> | null;
+  standing_consent_id: string | null;
 }

@@ -17,6 +17,8 @@ export interface SpProfile {
   callbackUrl: string | null;
   callbackApiKey: string | null;
   consentTtlSeconds: number;
+  /** The furthest a send's validUntil may reach, in days from now. */
+  standingConsentMaxDays: number;
   /** Active signing secrets, newest first (two during rotation). */
   signingSecrets: string[];
   /** `whsec_…`: when set, callbacks are also signed the Standard Webhooks way. */
@@ -93,10 +95,12 @@ export class SpDirectory implements OnModuleInit, OnModuleDestroy {
       callback_url: string | null;
       callback_api_key_enc: string | null;
       consent_ttl_seconds: number | null;
+      standing_consent_max_days: number | null;
       webhook_secret_enc: string | null;
       secrets: string[] | null;
     }[] = await this.db.query(
       `SELECT sp.client_id, sp.name, sp.name_ar, sp.disabled, sp.callback_url, sp.callback_api_key_enc, sp.consent_ttl_seconds, sp.webhook_secret_enc,
+              sp.standing_consent_max_days,
               (SELECT array_agg(s.secret_enc ORDER BY s.created_at DESC) FROM sp_signing_secrets s
                 WHERE s.sp_id = sp.client_id AND s.revoked_at IS NULL) AS secrets
          FROM service_providers sp WHERE sp.client_id = $1`,
@@ -113,6 +117,7 @@ export class SpDirectory implements OnModuleInit, OnModuleDestroy {
       callbackUrl: row.callback_url,
       callbackApiKey: row.callback_api_key_enc ? box.decrypt(row.callback_api_key_enc) : null,
       consentTtlSeconds: row.consent_ttl_seconds ?? this.config.consentTtlSeconds,
+      standingConsentMaxDays: row.standing_consent_max_days ?? this.config.standingConsentMaxDays,
       signingSecrets: (row.secrets ?? []).map((s) => box.decrypt(s)),
       webhookSecret: row.webhook_secret_enc ? box.decrypt(row.webhook_secret_enc) : null,
     };

@@ -1,4 +1,6 @@
 import { DataSource } from 'typeorm';
+import { MIGRATIONS } from '../../migrations';
+import { DeliveryEvents1764500000000 } from '../../migrations/1764500000000-DeliveryEvents';
 import { dataSourceOptions } from '../../src/database/database.options';
 import { AppDevice, connectAppDevice } from '../support/app-device';
 import { createUser, decide, eventually, onboardSp, sendBody, SpClient, userToken } from '../support/clients';
@@ -39,7 +41,8 @@ describe('the DeliveryEvents migration on a database with history', () => {
       // push of `pending` and the callback of `rejected` were still in flight (no record yet).
       const ds = new DataSource(dataSourceOptions({ databaseUrl, databaseSchema: undefined, databasePoolSize: 2 }));
       await ds.initialize();
-      await ds.undoLastMigration();
+      // Revert DeliveryEvents and every migration after it.
+      for (let i = MIGRATIONS.indexOf(DeliveryEvents1764500000000); i < MIGRATIONS.length; i++) await ds.undoLastMigration();
       await ds.query(`DELETE FROM notification_attempts WHERE transaction_id = $1`, [pending]);
       await ds.query(`DELETE FROM callback_attempts WHERE transaction_id = $1`, [rejected]);
       await ds.runMigrations();

@@ -44,6 +44,12 @@ export class CreateServiceProviderDto {
   @Min(10)
   @Max(30 * 86400)
   consentTtlSeconds?: number;
+  @ApiPropertyOptional({ example: 365, description: 'How long a standing consent (validUntil) may last, in days (default STANDING_CONSENT_MAX_DAYS)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  standingConsentMaxDays?: number;
 }
 
 export class ServiceProviderCredentialsDto {

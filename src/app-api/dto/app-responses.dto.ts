@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CONSENT_STATUSES } from '../../consent/consent-state-machine';
+import { ConsentStatementDto } from '../../consent/dto/send-consent.dto';
 
 export class BilingualNameDto {
   @ApiProperty({ type: 'string', nullable: true }) name: string | null;
@@ -43,6 +44,10 @@ export class AppConsentDocumentDto {
 export class AppConsentDetailDto extends AppConsentSummaryDto {
   @ApiProperty({ type: [AppConsentDocumentDto] }) documents: AppConsentDocumentDto[];
   @ApiProperty() hasReceipt: boolean;
+  @ApiPropertyOptional({ type: ConsentStatementDto, description: 'Only when the SP sent one: show it before the decision' }) consent?: ConsentStatementDto;
+  @ApiPropertyOptional({ type: 'string', format: 'date-time', description: 'Only when the request asks for a standing consent lasting until then' })
+  validUntil?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only when the request was answered from this standing consent' }) standingConsentId?: string;
 }
 
 export class AppConsentEventDto {
@@ -110,4 +115,39 @@ export class RecipientDto {
 
 export class RecipientListDto {
   @ApiProperty({ type: [RecipientDto] }) items: RecipientDto[];
+}
+
+export class StandingDocumentDto {
+  @ApiProperty() type: string;
+  @ApiProperty() name: string;
+  @ApiProperty() nameAr: string;
+}
+
+export class StandingConsentDto {
+  @ApiProperty({ format: 'uuid', description: 'The id of the accepted request that granted it' }) id: string;
+  @ApiProperty({ format: 'uuid' }) uaePassTransactionID: string;
+  @ApiProperty() spTransactionID: string;
+  @ApiProperty({ enum: ['ACTIVE', 'EXPIRED', 'REVOKED'] }) status: string;
+  @ApiProperty({ enum: ['spToSp', 'peerToPeer'] }) requestType: string;
+  @ApiProperty({ type: BilingualNameDto }) dataOwner: BilingualNameDto;
+  @ApiProperty({ type: BilingualNameDto }) requestingParty: BilingualNameDto;
+  @ApiProperty({ type: 'string', nullable: true }) purpose: string | null;
+  @ApiProperty({ type: 'string', nullable: true }) purposeAr: string | null;
+  @ApiPropertyOptional({ type: ConsentStatementDto }) consent?: ConsentStatementDto;
+  @ApiProperty({ type: [StandingDocumentDto], description: 'The documents it covers (those the user accepted)' }) documents: StandingDocumentDto[];
+  @ApiProperty({ type: 'string', format: 'date-time' }) validUntil: string;
+  @ApiProperty({ type: 'string', format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) revokedAt: string | null;
+  @ApiProperty({ description: 'Requests answered from it without asking' }) timesRelied: number;
+}
+
+export class StandingConsentListDto {
+  @ApiProperty({ type: [StandingConsentDto] }) items: StandingConsentDto[];
+}
+
+export class StandingConsentRevokeResultDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: ['REVOKED'] }) status: string;
+  @ApiProperty({ type: [String], description: 'The granting request and every request answered from it, now REVOKED (the SP is called back for each)' })
+  revokedTransactions: string[];
 }

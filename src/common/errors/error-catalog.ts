@@ -158,6 +158,46 @@ export const ERROR_CATALOG = {
     note: 'Receipts exist only for consents the user accepted (they stay after revocation).',
   },
 
+  // ---- Consent statement, terms and standing consent (issue 21) ----
+  CONS_1000021: {
+    status: 400,
+    en: 'Consent statement [{field}] is missing or invalid: consent needs statement and statementAr, each a non-empty text of at most {max} characters.',
+    ar: 'نص الموافقة [{field}] مفقود أو غير صالح: يجب أن تتضمن الموافقة statement و statementAr، كل منهما نص غير فارغ لا يتجاوز {max} حرفاً.',
+    note: 'consent is optional; when sent it is an object with statement, statementAr and optionally termsUrl, nothing else.',
+  },
+  CONS_1000022: {
+    status: 400,
+    en: 'consent.termsUrl is invalid: an absolute https URL of at most {max} characters, without user name or password.',
+    ar: 'consent.termsUrl غير صالح: يجب أن يكون رابط https كاملاً لا يتجاوز {max} حرفاً، دون اسم مستخدم أو كلمة مرور.',
+  },
+  CONS_1000023: {
+    status: 400,
+    en: 'validUntil is invalid: an ISO 8601 date-time with a time zone, e.g. 2027-06-30T23:59:59Z.',
+    ar: 'validUntil غير صالح: يجب أن يكون تاريخاً ووقتاً بصيغة ISO 8601 مع المنطقة الزمنية، مثل 2027-06-30T23:59:59Z.',
+  },
+  CONS_1000024: {
+    status: 400,
+    en: 'validUntil [{validUntil}] is not in the future.',
+    ar: 'قيمة validUntil [{validUntil}] ليست في المستقبل.',
+  },
+  CONS_1000025: {
+    status: 400,
+    en: 'validUntil [{validUntil}] is beyond the {maxDays} days a standing consent of this Service Provider may last.',
+    ar: 'قيمة validUntil [{validUntil}] تتجاوز {maxDays} يوماً، وهي أقصى مدة لموافقة دائمة لدى مقدم الخدمة هذا.',
+    note: "The limit is the SP's standingConsentMaxDays (set at onboarding or by an operator), else STANDING_CONSENT_MAX_DAYS.",
+  },
+  CONS_1000026: {
+    status: 404,
+    en: 'Standing consent [{id}] is not found.',
+    ar: 'الموافقة الدائمة [{id}] غير موجودة.',
+    note: 'Answered to a user naming a standing consent that does not exist or is not theirs (no existence leak).',
+  },
+  CONS_1000027: {
+    status: 409,
+    en: 'Standing consent [{id}] is already revoked.',
+    ar: 'الموافقة الدائمة [{id}] ملغاة بالفعل.',
+  },
+
   // ---- Security ----
   SEC_1000001: {
     status: 401,

@@ -1,7 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import {
+  Allow,
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import { ID_DOC_TYPES, IdDocType } from '../../users/id-doc-types';
+import { STATEMENT_MAX, TERMS_URL_MAX } from '../consent-terms';
 
 export const REQUEST_TYPES = ['spToSp', 'peerToPeer'] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
@@ -53,6 +67,13 @@ export class RequestorDto {
   @ApiPropertyOptional({ description: 'Kept encrypted; never shown on screen.' }) @IsOptional() @IsObject() additionalInfo?: Record<string, unknown>;
 }
 
+/** Muwafaqa extension (issue 21): the statement the user agrees to, in both languages, and the terms it links. */
+export class ConsentStatementDto {
+  @ApiProperty({ maxLength: STATEMENT_MAX, example: 'I agree that Emirates Bank may read my Emirates ID to open my account.' }) statement: string;
+  @ApiProperty({ maxLength: STATEMENT_MAX, example: 'أوافق على أن يطلع بنك الإمارات على هويتي الإماراتية لفتح حسابي.' }) statementAr: string;
+  @ApiPropertyOptional({ maxLength: TERMS_URL_MAX, format: 'uri', example: 'https://bank.example/privacy', description: 'https only' }) termsUrl?: string;
+}
+
 /** The UAE PASS Send Consent Request body (seed 004), field for field. */
 export class SendConsentDto {
   @ApiProperty({ example: '784-1990-1234567-6', description: 'Emirates ID or passport number, per idDocType' })
@@ -88,6 +109,20 @@ export class SendConsentDto {
   @ValidateNested()
   @Type(() => ConsentContentDto)
   content: ConsentContentDto;
+
+  // Checked by checkConsentTerms (consent-terms.ts), which answers each rule with its own code.
+  @ApiPropertyOptional({ type: ConsentStatementDto, description: 'Muwafaqa extension: shown to the user and bound (SHA-256) in the receipt' })
+  @Allow()
+  consent?: ConsentStatementDto;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    example: '2027-06-30T23:59:59Z',
+    description:
+      "Muwafaqa extension: asks for a standing consent until then (at most the SP's standingConsentMaxDays). Once accepted, a later send for the same user, recipient and a subset of the documents is answered ACCEPTED at once, without asking.",
+  })
+  @Allow()
+  validUntil?: string;
 }
 
 export class TransactionRefDto {
@@ -97,7 +132,8 @@ export class TransactionRefDto {
 
 export class SendConsentResponseDto {
   @ApiProperty({ format: 'uuid' }) uaePassTransactionID: string;
-  @ApiProperty({ example: 'TRIGGERED' }) transactionStatus: 'TRIGGERED';
+  @ApiProperty({ enum: ['TRIGGERED', 'ACCEPTED'], example: 'TRIGGERED', description: 'ACCEPTED only when a standing consent of the user answered at once' })
+  transactionStatus: 'TRIGGERED' | 'ACCEPTED';
   @ApiProperty() spTransactionID: string;
 }
 
