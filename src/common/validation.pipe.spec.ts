@@ -16,6 +16,11 @@ describe('findUnacceptable', () => {
     expect(findUnacceptable(body)).toEqual({ path, reason: 'format' });
   });
 
+  it('refuses a key naming prototype machinery (class-transformer would throw a TypeError: a 500)', () => {
+    expect(findUnacceptable(JSON.parse('{"purposeAr":{"constructor":"x"}}'))).toEqual({ path: 'purposeAr.constructor', reason: 'unknown' });
+    expect(findUnacceptable(JSON.parse('{"a":[{"prototype":1}]}'))).toEqual({ path: 'a[0].prototype', reason: 'unknown' });
+  });
+
   it('refuses nesting deeper than 16 levels without recursing', () => {
     let deep: unknown = 'x';
     for (let i = 0; i < 100_000; i++) deep = { a: deep };

@@ -57,6 +57,9 @@ const MAX_DEPTH = 16;
 /** Postgres text and jsonb cannot hold NUL, and jsonb refuses an unpaired UTF-16 surrogate. */
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** Keys that name an object's prototype machinery rather than data. */
+const PROTOTYPE_KEYS = new Set(['constructor', '__proto__', 'prototype']);
+
 interface Step {
   value: unknown;
   depth: number;
@@ -96,6 +99,9 @@ export function findUnacceptable(body: unknown): { path: string; reason: FieldRe
       const keys = Object.keys(value);
       for (let i = keys.length - 1; i >= 0; i--) {
         if (UNSTORABLE.test(keys[i])) return { path: pathOf(step) || 'body', reason: 'format' };
+        // class-transformer calls `new value.constructor()` on nested objects: such a key would
+        // turn into a TypeError (a 500). No DTO has one, so it is an unknown field.
+        if (PROTOTYPE_KEYS.has(keys[i])) return { path: pathOf({ value: null, depth: 0, parent: step, key: keys[i], index: false }), reason: 'unknown' };
         stack.push({ value: (value as Record<string, unknown>)[keys[i]], depth: step.depth + 1, parent: step, key: keys[i], index: false });
       }
     }
