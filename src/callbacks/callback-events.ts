@@ -13,6 +13,7 @@ export interface CallbackEvent {
   status: ConsentStatus;
   at: Date;
   sequence: number;
+  /** Delivered, or skipped, for good. A finally failed event is not: an operator may retry its job. */
   settled: boolean;
   /** An earlier callback event of the transaction was neither delivered nor finally failed when this was read. */
   earlierPending: boolean;
@@ -47,7 +48,7 @@ export class CallbackEvents {
       // Rows written before the DeliveryEvents migration have no consent event id: their outbox row still says what happened.
       `SELECT o.id::text AS outbox_id, o.transaction_id, t.sp_id, t.sp_transaction_id,
               COALESCE(e.to_status, o.payload->>'status') AS status, COALESCE(e.at, o.created_at) AS at,
-              COALESCE(e.sequence, 0) AS sequence, o.settled_at IS NOT NULL AS settled,
+              COALESCE(e.sequence, 0) AS sequence, o.settled_at IS NOT NULL AND o.outcome IS DISTINCT FROM 'failed' AS settled,
               EXISTS (SELECT 1 FROM outbox p WHERE p.transaction_id = o.transaction_id AND p.topic = 'callback' AND p.id < o.id AND p.settled_at IS NULL)
                 AS earlier_pending
          FROM outbox o
@@ -72,8 +73,14 @@ export class CallbackEvents {
     };
   }
 
-  /** Records the event's final outcome (once), which lets the transaction's next event go. */
+  /**
+   * Records the event's final outcome, which lets the transaction's next event go. Once only,
+   * except that an operator's retry of a failed event may still record its delivery.
+   */
   async settle(event: CallbackEvent, outcome: CallbackOutcomeKind): Promise<void> {
-    await this.db.query(`UPDATE outbox SET settled_at = now(), outcome = $2 WHERE id = $1 AND settled_at IS NULL`, [event.outboxId, outcome]);
+    await this.db.query(`UPDATE outbox SET settled_at = now(), outcome = $2 WHERE id = $1 AND (settled_at IS NULL OR outcome = 'failed')`, [
+      event.outboxId,
+      outcome,
+    ]);
   }
 }
