@@ -113,7 +113,9 @@ describe('data key rotation (POST /admin/v1/privacy/rotate-data-key, npm run key
     expect(done.remaining).toBe(0);
     expect(done.lastRun).toMatchObject({ activeKeyId: 'new', undecryptable: [] });
     expect(done.lastRun.reencrypted).toBeGreaterThanOrEqual(9);
-    for (const c of done.columns) expect(Object.keys(c.byKeyId)).toEqual(['new']);
+    // Every value of every encrypted column is under the new key (a column may hold no value at all).
+    for (const c of done.columns) expect(Object.keys(c.byKeyId).filter((k) => k !== 'new')).toEqual([]);
+    expect(done.columns.some((c: { byKeyId: Record<string, number> }) => c.byKeyId.new > 0)).toBe(true);
     expect((await encryptedValues(g)).filter((v) => keyIdOf(v.value) !== 'new')).toEqual([]);
     await stop();
   });
