@@ -36,7 +36,8 @@ export interface SendConsentRequest {
 
 export interface SendConsentResult {
   uaePassTransactionID: string;
-  transactionStatus: 'TRIGGERED';
+  /** TRIGGERED as in UAE PASS; ACCEPTED (Muwafaqa extension) when a standing consent answered the send at once. */
+  transactionStatus: 'TRIGGERED' | 'ACCEPTED';
   spTransactionID: string;
 }
 
@@ -44,7 +45,8 @@ export interface SendConsentResult {
 export interface ValidateConsentResult {
   valid: true;
   uaePassTransactionID: null;
-  transactionStatus: 'TRIGGERED';
+  /** ACCEPTED when a standing consent would answer the send at once. */
+  transactionStatus: 'TRIGGERED' | 'ACCEPTED';
   spTransactionID: string;
 }
 
