@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationSh
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { RUNS_WORKERS } from '../common/core.module';
+import { PeriodicTask } from '../common/periodic-task';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ConsentTransitions } from './consent-transitions.service';
 
@@ -13,8 +14,11 @@ import { ConsentTransitions } from './consent-transitions.service';
 @Injectable()
 export class ExpirySweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ExpirySweeper.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task = new PeriodicTask(
+    () => this.sweep(),
+    // A sweep that failed (database away) is simply tried again at the next tick.
+    () => undefined,
+  );
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -24,20 +28,11 @@ export class ExpirySweeper implements OnApplicationBootstrap, BeforeApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.runsWorkers) return;
-    this.timer = setInterval(() => {
-      if (!this.running)
-        this.running = this.sweep()
-          .catch(() => undefined)
-          .finally(() => (this.running = undefined));
-    }, this.config.expirySweepIntervalMs);
-    this.timer.unref();
+    if (this.runsWorkers) this.task.start(this.config.expirySweepIntervalMs);
   }
 
-  // Before the shutdown hooks: TypeORM closes the database in its onApplicationShutdown.
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
   /** Expires one batch; answers how many moved. */

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationSh
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { RUNS_WORKERS } from '../common/core.module';
+import { PeriodicTask } from '../common/periodic-task';
 import { APP_CONFIG, AppConfig } from '../config/config';
 
 /**
@@ -13,8 +14,10 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 @Injectable()
 export class PartitionMaintenance implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(PartitionMaintenance.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task = new PeriodicTask(
+    () => this.run(),
+    (err) => this.logger.warn(`partition maintenance failed: ${String(err)}`),
+  );
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -23,22 +26,11 @@ export class PartitionMaintenance implements OnApplicationBootstrap, BeforeAppli
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.runsWorkers) return;
-    const tick = () => {
-      if (!this.running)
-        this.running = this.run()
-          .catch((err: unknown) => this.logger.warn(`partition maintenance failed: ${String(err)}`))
-          .finally(() => (this.running = undefined));
-    };
-    tick();
-    this.timer = setInterval(tick, this.config.partitionMaintenanceIntervalMs);
-    this.timer.unref();
+    if (this.runsWorkers) this.task.start(this.config.partitionMaintenanceIntervalMs, { immediately: true });
   }
 
-  // Before the shutdown hooks: TypeORM closes the database in its onApplicationShutdown.
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One pass: create what is missing, detach what is past retention. */

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { RUNS_WORKERS } from '../common/core.module';
+import { PeriodicTask } from '../common/periodic-task';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { latencyQuantile } from './latency-histogram';
 import { ALL_SPS, OpsRollupRepository, RollupRow } from './ops-rollup.repository';
@@ -40,8 +41,10 @@ export interface OpsSeries {
 @Injectable()
 export class OpsRollupService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OpsRollupService.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task = new PeriodicTask(
+    () => this.run(),
+    (err) => this.logger.warn(`ops rollup failed: ${String(err)}`),
+  );
 
   constructor(
     private readonly rollups: OpsRollupRepository,
@@ -50,21 +53,11 @@ export class OpsRollupService implements OnApplicationBootstrap, BeforeApplicati
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.runsWorkers) return;
-    const tick = () => {
-      if (!this.running)
-        this.running = this.run()
-          .catch((err: unknown) => this.logger.warn(`ops rollup failed: ${String(err)}`))
-          .finally(() => (this.running = undefined));
-    };
-    this.timer = setInterval(tick, this.config.opsRollupIntervalMs);
-    this.timer.unref();
+    if (this.runsWorkers) this.task.start(this.config.opsRollupIntervalMs);
   }
 
-  // Before the shutdown hooks: TypeORM closes the database in its onApplicationShutdown.
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One pass: fold new rows, sample the outbox, drop buckets past keeping. Answers rows folded per source. */
