@@ -16,6 +16,7 @@ import { normalizeIdentifier } from './identifier-rules';
 import { OutboxSignal } from '../outbox/outbox-signal';
 import { StandingConsentService } from './standing-consent.service';
 import { SendBatcher } from './send-batcher';
+import { encryptedRequestor, storedDocuments } from './stored-request';
 
 /** A request that passed every check that needs no database; the profile is checked by the write itself. */
 interface PreparedConsent {
@@ -60,18 +61,6 @@ export class SendConsentService {
     // Time-ordered: the id's leading bits pick the month's partition.
     const id = uuidV7();
     const requestor = dto.requestor;
-    const requestorSecret =
-      prepared.requestType === 'peerToPeer' && requestor
-        ? this.keys.secretBox.encrypt(JSON.stringify({ identifier: requestor.identifier, additionalInfo: requestor.additionalInfo ?? null }))
-        : null;
-    const documents = dto.content.documents.map((d) => ({
-      name: d.name,
-      nameAr: d.nameAr,
-      type: d.type,
-      typeAr: d.typeAr,
-      metadata: d.metadata.map((m) => ({ displayName: m.displayName, displayNameAr: m.displayNameAr })),
-      mustBeAccepted: d.mustBeAccepted === true,
-    }));
     // One statement per batch of concurrent sends (see SendBatcher): the profile lookup, the
     // idempotency claim, the transaction, its documents, its first event and the push's outbox
     // row commit together or not at all.
@@ -88,9 +77,9 @@ export class SendConsentService {
       requestorName: requestor?.name ?? null,
       requestorNameAr: requestor?.nameAr ?? null,
       requestorIdType: requestor?.idType ?? null,
-      requestorEnc: requestorSecret,
+      requestorEnc: encryptedRequestor(this.keys, prepared.requestType, dto),
       ttlSeconds: prepared.ttlSeconds,
-      documents: JSON.stringify(documents),
+      documents: storedDocuments(dto),
       actor: `sp:${caller.clientId}`,
       consentTerms: prepared.terms ? JSON.stringify(prepared.terms) : null,
     });

@@ -12,6 +12,7 @@ import type { ConsentTerms } from './consent-terms';
 import type { SendConsentDto, SendConsentResponseDto } from './dto/send-consent.dto';
 import { normalizeIdentifier } from './identifier-rules';
 import { isUuid, ReceiptService } from './receipt.service';
+import { encryptedRequestor, storedDocuments } from './stored-request';
 import { uuidV7 } from '../database/uuid-v7';
 
 /** What the send path has already worked out about a request. */
@@ -86,14 +87,6 @@ export class StandingConsentService {
       const standing = found[0];
       if (!standing) return null;
       const id = uuidV7();
-      const documents = dto.content.documents.map((d) => ({
-        name: d.name,
-        nameAr: d.nameAr,
-        type: d.type,
-        typeAr: d.typeAr,
-        metadata: d.metadata.map((x) => ({ displayName: x.displayName, displayNameAr: x.displayNameAr })),
-        mustBeAccepted: d.mustBeAccepted === true,
-      }));
       const requestor = dto.requestor;
       const rows: { id: string }[] = await m.query(
         `WITH claim AS (
@@ -129,19 +122,17 @@ export class StandingConsentService {
           requestor?.name ?? null,
           requestor?.nameAr ?? null,
           requestor?.idType ?? null,
-          candidate.requestType === 'peerToPeer' && requestor
-            ? this.keys.secretBox.encrypt(JSON.stringify({ identifier: requestor.identifier, additionalInfo: requestor.additionalInfo ?? null }))
-            : null,
+          encryptedRequestor(this.keys, candidate.requestType, dto),
           candidate.ttlSeconds,
           standing.id,
-          JSON.stringify(documents),
+          storedDocuments(dto),
           `sp:${caller.clientId}`,
         ],
       );
       if (!rows[0]) return null;
       await this.transitions.transition(id, 'ACCEPTED', `standing:${standing.id}`, {
         manager: m,
-        detail: { standingConsent: standing.id, documents: documents.map((d) => ({ type: d.type, accept: true })) },
+        detail: { standingConsent: standing.id, documents: dto.content.documents.map((d) => ({ type: d.type, accept: true })) },
       });
       await this.receipts.issue(m, id);
       return { uaePassTransactionID: id, transactionStatus: 'ACCEPTED' as const, spTransactionID: dto.spTransactionID };
