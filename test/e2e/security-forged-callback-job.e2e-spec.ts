@@ -38,9 +38,12 @@ describe('security: a callback job forged or edited in Redis cannot change what 
     const sp = await onboardSp(gw, { callbackUrl: receiver.url, callbackApiKey: API_KEY });
     const user = await createUser(gw);
     const token = await userToken(gw, user.id);
-    devices.push(await connectAppDevice(gw, token));
+    const device = await connectAppDevice(gw, token);
+    devices.push(device);
     const body = sendBody(sp, user);
     const id: string = (await new SpClient(gw, sp).send(body)).body.uaePassTransactionID;
+    // The real push first, so nothing the tests below count can still be on its way.
+    await eventually(async () => device.events.some((e) => e.uaePassTransactionID === id), 5000, 'the real push');
     expect((await decide(gw, token, id, { accept: false })).body.status).toBe('REJECTED');
     return { sp, id, spTransactionID: body.spTransactionID };
   }
