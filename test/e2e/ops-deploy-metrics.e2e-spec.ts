@@ -167,13 +167,10 @@ describe('deploy/: Grafana dashboard and Prometheus alert rules against the metr
       parseYaml(text) as { groups: { rules: never[] }[] }
     ).groups.flatMap((g) => g.rules);
 
-    it('passes promtool check rules', () => {
-      const promtool = spawnSync('promtool', ['--version']);
-      if (promtool.error) {
-        // Without Debian's `prometheus` package the YAML parse above and the checks below still run.
-        console.warn('promtool not installed: skipping `promtool check rules`');
-        return;
-      }
+    // Without Debian's `prometheus` package this one is reported as skipped; the YAML parse above and
+    // the checks below still run.
+    const hasPromtool = !spawnSync('promtool', ['--version']).error;
+    (hasPromtool ? it : it.skip)('passes promtool check rules', () => {
       expect(execFileSync('promtool', ['check', 'rules', ALERTS], { encoding: 'utf8' })).toContain(`SUCCESS: ${rules.length} rules found`);
     });
 
