@@ -1,6 +1,6 @@
 import { Gateway, startGateway } from '../support/gateway';
-import { createUser, expectCatalogError, onboardSp, sendBody, SpClient, SpCredentials, TestUser } from '../support/clients';
-import { consentRowCounts, eventually } from '../support/consent-rows';
+import { createUser, eventually, expectCatalogError, onboardSp, sendBody, SpClient, SpCredentials, TestUser } from '../support/clients';
+import { consentRowCounts } from '../support/consent-rows';
 import { ConsentTransitions } from '../../src/consent/consent-transitions.service';
 import { ExpirySweeper } from '../../src/consent/expiry-sweeper.service';
 import type { ConsentStatus } from '../../src/consent/consent-state-machine';

@@ -17,14 +17,3 @@ export async function consentRowCounts(gw: Gateway): Promise<ConsentRowCounts> {
   );
   return rows[0];
 }
-
-/** Polls `probe` until it answers a truthy value, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
