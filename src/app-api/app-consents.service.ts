@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { ApiError, fieldError } from '../common/errors/api-error';
 import type { ConsentStatus } from '../consent/consent-state-machine';
 import type { ConsentTerms } from '../consent/consent-terms';
-import { isUuid } from '../consent/receipt.service';
+import { isUuid } from '../common/uuid';
 import type { ListConsentsQueryDto } from './dto/app-consent.dto';
 
 /** A pending request past its expiry reads as EXPIRED even before the sweeper records it. */

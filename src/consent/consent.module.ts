@@ -5,6 +5,7 @@ import { ServiceProvidersModule } from '../service-providers/service-providers.m
 import { UsersModule } from '../users/users.module';
 import { ConsentController, SpEventsController } from './consent.controller';
 import { ConsentTransitions } from './consent-transitions.service';
+import { ConsentRepository } from './consent.repository';
 import { ExpirySweeper } from './expiry-sweeper.service';
 import { IdentifierProbeBudget, IdentifierProbes } from './identifier-probes';
 import { ReceiptService } from './receipt.service';
@@ -18,6 +19,7 @@ import { TransactionStatusService } from './transaction-status.service';
   imports: [DatabaseModule, SecurityModule, ServiceProvidersModule, UsersModule],
   controllers: [ConsentController, SpEventsController],
   providers: [
+    ConsentRepository,
     IdentifierProbes,
     IdentifierProbeBudget,
     SendConsentService,
@@ -29,6 +31,6 @@ import { TransactionStatusService } from './transaction-status.service';
     ReceiptService,
     StandingConsentService,
   ],
-  exports: [ConsentTransitions, ExpirySweeper, IdentifierProbes, ReceiptService, StandingConsentService],
+  exports: [ConsentRepository, ConsentTransitions, ExpirySweeper, IdentifierProbes, ReceiptService, StandingConsentService],
 })
 export class ConsentModule {}

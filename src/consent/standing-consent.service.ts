@@ -11,7 +11,8 @@ import { ConsentTransitions } from './consent-transitions.service';
 import type { ConsentTerms } from './consent-terms';
 import type { SendConsentDto, SendConsentResponseDto } from './dto/send-consent.dto';
 import { normalizeIdentifier } from './identifier-rules';
-import { isUuid, ReceiptService } from './receipt.service';
+import { isUuid } from '../common/uuid';
+import { ReceiptService } from './receipt.service';
 import { encryptedRequestor, storedDocuments } from './stored-request';
 import { uuidV7 } from '../database/uuid-v7';
 
