@@ -9,6 +9,7 @@ import { ConsentRepository } from './consent.repository';
 import { ExpirySweeper } from './expiry-sweeper.service';
 import { IdentifierProbeBudget, IdentifierProbes } from './identifier-probes';
 import { ReceiptService } from './receipt.service';
+import { StandingConsentRepository } from './standing-consent.repository';
 import { StandingConsentService } from './standing-consent.service';
 import { SendBatcher } from './send-batcher';
 import { SendConsentService } from './send-consent.service';
@@ -20,6 +21,7 @@ import { TransactionStatusService } from './transaction-status.service';
   controllers: [ConsentController, SpEventsController],
   providers: [
     ConsentRepository,
+    StandingConsentRepository,
     IdentifierProbes,
     IdentifierProbeBudget,
     SendConsentService,
