@@ -13,6 +13,7 @@ import { StandingConsentRepository } from './standing-consent.repository';
 import { StandingConsentService } from './standing-consent.service';
 import { SendBatcher } from './send-batcher';
 import { SendConsentService } from './send-consent.service';
+import { SpEventsRepository } from './sp-events.repository';
 import { SpEventsService } from './sp-events.service';
 import { TransactionStatusService } from './transaction-status.service';
 
@@ -22,6 +23,7 @@ import { TransactionStatusService } from './transaction-status.service';
   providers: [
     ConsentRepository,
     StandingConsentRepository,
+    SpEventsRepository,
     IdentifierProbes,
     IdentifierProbeBudget,
     SendConsentService,
