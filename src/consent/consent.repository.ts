@@ -166,8 +166,8 @@ export interface EventRow {
   at: Date;
 }
 
-/** A transaction as its receipt routes read it (the stored status). */
-export interface ReceiptRow {
+/** A transaction's identity, stored status and receipt (the receipt routes and the ownership check). */
+export interface TransactionRow {
   id: string;
   sp_transaction_id: string;
   status: ConsentStatus;
@@ -333,9 +333,9 @@ export class ConsentRepository {
   }
 
   /** The user's own transaction; null for another user's, a missing one, or an id that is no UUID. */
-  async findOwned(userId: string, transactionId: string, m: EntityManager = this.db.manager): Promise<ReceiptRow | null> {
+  async findOwned(userId: string, transactionId: string, m: EntityManager = this.db.manager): Promise<TransactionRow | null> {
     if (!isUuid(transactionId)) return null;
-    const rows: ReceiptRow[] = await m.query(`SELECT id, sp_transaction_id, status, receipt FROM consent_transactions WHERE id = $1 AND user_id = $2`, [
+    const rows: TransactionRow[] = await m.query(`SELECT id, sp_transaction_id, status, receipt FROM consent_transactions WHERE id = $1 AND user_id = $2`, [
       transactionId,
       userId,
     ]);
@@ -343,8 +343,8 @@ export class ConsentRepository {
   }
 
   /** The SP's transaction by its own id. */
-  async findBySpTransaction(spId: string, spTransactionId: string): Promise<ReceiptRow | null> {
-    const rows: ReceiptRow[] = await this.db.query(
+  async findBySpTransaction(spId: string, spTransactionId: string): Promise<TransactionRow | null> {
+    const rows: TransactionRow[] = await this.db.query(
       `SELECT id, sp_transaction_id, status, receipt FROM consent_transactions WHERE sp_id = $1 AND sp_transaction_id = $2`,
       [spId, spTransactionId],
     );

@@ -9,7 +9,7 @@ import { SpDirectory, SpProfile } from '../service-providers/sp-directory.servic
 import type { ConsentStatus } from './consent-state-machine';
 import { receiptTermsClaims, sha256Hex } from './consent-terms';
 import { assertCallerIsSp } from './caller-sp';
-import { ConsentRepository, ReceiptRow } from './consent.repository';
+import { ConsentRepository, TransactionRow } from './consent.repository';
 import { ownedTransaction } from './owned-transaction';
 
 /** `receipt_type` claim: lets a verifier tell a receipt from any other token of this issuer. */
@@ -91,7 +91,7 @@ export class ReceiptService {
     return createHmac('sha256', this.keys.identifierHashKey).update(`receipt-subject:${spId}:${userId}`).digest('base64url');
   }
 
-  private answer(row: ReceiptRow): ReceiptAnswer {
+  private answer(row: TransactionRow): ReceiptAnswer {
     if (!row.receipt) throw new ApiError('CONS_1000020', { spTransactionID: row.sp_transaction_id, status: row.status });
     return {
       uaePassTransactionID: row.id,
