@@ -20,7 +20,7 @@ import { createLocalJWKSet, JSONWebKeySet, jwtVerify } from 'jose';
 import { createHash } from 'node:crypto';
 import { Pool } from 'pg';
 import { normalizeIdentifier } from '../src/consent/identifier-rules';
-import { SEND_BATCH_SQL, sendBatchParams } from '../src/consent/send-batcher';
+import { SEND_BATCH_SQL, sendBatchParams } from '../src/consent/consent.repository';
 import { uuidV7 } from '../src/database/uuid-v7';
 import { verifyRequestSignature } from '../src/security/request-signature';
 import { identifierHash } from '../src/common/secret-box';

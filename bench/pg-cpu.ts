@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { uuidV7 } from '../src/database/uuid-v7';
-import { SEND_BATCH_SQL, SendRow, sendBatchParams } from '../src/consent/send-batcher';
+import { SEND_BATCH_SQL, SendRow, sendBatchParams } from '../src/consent/consent.repository';
 
 const TICKS_PER_SECOND = 100;
 

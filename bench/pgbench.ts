@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SEND_BATCH_SQL, SEND_COLUMN_NAMES } from '../src/consent/send-batcher';
+import { SEND_BATCH_SQL, SEND_COLUMN_NAMES } from '../src/consent/consent.repository';
 import { percentile } from './support';
 
 export interface SendSqlFixture {

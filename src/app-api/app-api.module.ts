@@ -5,6 +5,7 @@ import { ReceiptController } from '../consent/receipt.controller';
 import { SecurityModule } from '../security/security.module';
 import { ServiceProvidersModule } from '../service-providers/service-providers.module';
 import { AppConsentsController, AppDevicesController, AppStandingConsentsController } from './app-consents.controller';
+import { AppConsentsRepository } from './app-consents.repository';
 import { AppConsentsService } from './app-consents.service';
 import { DecisionMediaTypeGuard } from './decision-media-type.guard';
 import { ReferenceAppServer } from './reference-app';
@@ -14,7 +15,7 @@ import { ReferenceAppServer } from './reference-app';
   imports: [ConsentModule, SecurityModule, ServiceProvidersModule],
   controllers: [AppConsentsController, AppDevicesController, AppStandingConsentsController, ReceiptController],
   // ReceiptService comes from ConsentModule: a reuse of a standing consent issues receipts too.
-  providers: [AppConsentsService, DecisionService, DecisionMediaTypeGuard, ReferenceAppServer],
+  providers: [AppConsentsRepository, AppConsentsService, DecisionService, DecisionMediaTypeGuard, ReferenceAppServer],
   exports: [DecisionService],
 })
 export class AppApiModule {}

@@ -1,4 +1,14 @@
-import { CALLBACK_STATUSES, canTransition, CONSENT_STATUSES, ConsentStatus, isLegalPath, isPending, sourcesOf } from './consent-state-machine';
+import {
+  CALLBACK_STATUSES,
+  canTransition,
+  CONSENT_STATUSES,
+  ConsentStatus,
+  EFFECTIVE_STATUS_SQL,
+  effectiveStatusSql,
+  isLegalPath,
+  isPending,
+  sourcesOf,
+} from './consent-state-machine';
 
 /** The lifecycle (docs/consent-api.md), written out as the table the state machine must equal. */
 const ALLOWED: ReadonlyArray<[ConsentStatus, ConsentStatus]> = [
@@ -65,6 +75,16 @@ describe('consent state machine', () => {
       [['TRIGGERED', 'ACCEPTED', 'REVOKED', 'ACCEPTED']],
     ])('refuses %j', (path) => {
       expect(isLegalPath(path)).toBe(false);
+    });
+  });
+
+  describe('effective status in SQL', () => {
+    it('keeps the text of the prepared status lookup (a named statement must not change text)', () => {
+      expect(EFFECTIVE_STATUS_SQL).toBe(`CASE WHEN status = 'TRIGGERED' AND expires_at <= now() THEN 'EXPIRED' ELSE status END`);
+    });
+
+    it('qualifies every column with the alias', () => {
+      expect(effectiveStatusSql('t')).toBe(`CASE WHEN t.status = 'TRIGGERED' AND t.expires_at <= now() THEN 'EXPIRED' ELSE t.status END`);
     });
   });
 });

@@ -29,10 +29,25 @@ export function sourcesOf(to: ConsentStatus): ConsentStatus[] {
 }
 
 /**
- * The status an SP reads, in SQL over a consent_transactions row: a pending request past its
- * expiry is EXPIRED even before the sweeper records it, so status, repeat sends and cancel agree.
+ * The one rule for "overdue": a pending request past its expiry. In SQL over a
+ * consent_transactions row (`alias` qualifies its columns); the sweeper records these as EXPIRED.
  */
-export const EFFECTIVE_STATUS_SQL = `CASE WHEN status = 'TRIGGERED' AND expires_at <= now() THEN 'EXPIRED' ELSE status END`;
+export function overduePendingSql(alias?: string): string {
+  const col = (name: string) => (alias ? `${alias}.${name}` : name);
+  return `${col('status')} = 'TRIGGERED' AND ${col('expires_at')} <= now()`;
+}
+
+/**
+ * The status everyone reads (SP, user, ops), in SQL over a consent_transactions row: an overdue
+ * pending request is EXPIRED even before the sweeper records it, so status, repeat sends, cancel
+ * and the user's app agree.
+ */
+export function effectiveStatusSql(alias?: string): string {
+  return `CASE WHEN ${overduePendingSql(alias)} THEN 'EXPIRED' ELSE ${alias ? `${alias}.status` : 'status'} END`;
+}
+
+/** effectiveStatusSql() over unqualified columns (the text of the prepared status lookup). */
+export const EFFECTIVE_STATUS_SQL = effectiveStatusSql();
 
 export function isPending(status: ConsentStatus): boolean {
   return status === 'TRIGGERED';

@@ -5,12 +5,15 @@ import { ServiceProvidersModule } from '../service-providers/service-providers.m
 import { UsersModule } from '../users/users.module';
 import { ConsentController, SpEventsController } from './consent.controller';
 import { ConsentTransitions } from './consent-transitions.service';
+import { ConsentRepository } from './consent.repository';
 import { ExpirySweeper } from './expiry-sweeper.service';
 import { IdentifierProbeBudget, IdentifierProbes } from './identifier-probes';
 import { ReceiptService } from './receipt.service';
+import { StandingConsentRepository } from './standing-consent.repository';
 import { StandingConsentService } from './standing-consent.service';
 import { SendBatcher } from './send-batcher';
 import { SendConsentService } from './send-consent.service';
+import { SpEventsRepository } from './sp-events.repository';
 import { SpEventsService } from './sp-events.service';
 import { TransactionStatusService } from './transaction-status.service';
 
@@ -18,6 +21,9 @@ import { TransactionStatusService } from './transaction-status.service';
   imports: [DatabaseModule, SecurityModule, ServiceProvidersModule, UsersModule],
   controllers: [ConsentController, SpEventsController],
   providers: [
+    ConsentRepository,
+    StandingConsentRepository,
+    SpEventsRepository,
     IdentifierProbes,
     IdentifierProbeBudget,
     SendConsentService,
@@ -29,6 +35,6 @@ import { TransactionStatusService } from './transaction-status.service';
     ReceiptService,
     StandingConsentService,
   ],
-  exports: [ConsentTransitions, ExpirySweeper, IdentifierProbes, ReceiptService, StandingConsentService],
+  exports: [ConsentRepository, ConsentTransitions, ExpirySweeper, IdentifierProbes, ReceiptService, StandingConsentService],
 })
 export class ConsentModule {}

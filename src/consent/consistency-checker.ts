@@ -1,17 +1,13 @@
-import { CALLBACK_STATUSES, ConsentStatus, isLegalPath } from './consent-state-machine';
+import { CALLBACK_STATUSES, isLegalPath } from './consent-state-machine';
 import { outboxJobId } from '../outbox/outbox-jobs';
 import { OUTBOX_QUEUES } from '../outbox/outbox-topics';
+import { ConsistencyCheckRepository, OutboxCheckRow, SqlRunner } from './consistency-check.repository';
 
 /**
  * Invariants that must hold whatever failed (Redis, Postgres, a killed worker or server).
  * Used by `npm run check:consistency` (operators) and the reliability suite (tests), so both
  * judge the data the same way. Read-only: it never repairs anything.
  */
-
-/** A pg Pool/Client (answers `{ rows }`) or a TypeORM DataSource (answers the rows). */
-export interface SqlRunner {
-  query(sql: string, params?: unknown[]): Promise<unknown>;
-}
 
 /** The few Redis commands the check needs (ioredis Redis or Cluster). */
 export interface JobStore {
@@ -52,67 +48,12 @@ export interface ConsistencyOptions {
   since?: Date;
 }
 
-async function rows<T>(db: SqlRunner, sql: string, params: unknown[] = []): Promise<T[]> {
-  const result = (await db.query(sql, params)) as T[] | { rows: T[] };
-  return Array.isArray(result) ? result : result.rows;
-}
-
-interface ChainRow {
-  id: string;
-  status: ConsentStatus;
-  has_documents: boolean;
-  /** Answered from a standing consent: accepted at once, so never pushed. */
-  from_standing: boolean;
-  callback_url: string | null;
-  tos: ConsentStatus[] | null;
-  froms: (ConsentStatus | null)[] | null;
-}
-
-interface OutboxRow {
-  id: string;
-  event_id: string;
-  topic: 'push' | 'callback';
-  transaction_id: string;
-  status: ConsentStatus | null;
-  dispatched: boolean;
-  age_seconds: number;
-  tx_status: ConsentStatus | null;
-  callback_url: string | null;
-  has_attempt: boolean;
-}
-
 export async function checkConsistency(db: SqlRunner, opts: ConsistencyOptions = {}): Promise<ConsistencyReport> {
   const since = opts.since ?? new Date(0);
   const problems: ConsistencyProblem[] = [];
-  const chains = await rows<ChainRow>(
-    db,
-    `SELECT t.id, t.status, sp.callback_url, t.standing_consent_id IS NOT NULL AS from_standing,
-            EXISTS (SELECT 1 FROM consent_documents d WHERE d.transaction_id = t.id) AS has_documents,
-            array_agg(e.to_status ORDER BY e.id) FILTER (WHERE e.id IS NOT NULL) AS tos,
-            array_agg(e.from_status ORDER BY e.id) FILTER (WHERE e.id IS NOT NULL) AS froms
-       FROM consent_transactions t
-       JOIN service_providers sp ON sp.client_id = t.sp_id
-       LEFT JOIN consent_events e ON e.transaction_id = t.id
-      WHERE t.created_at >= $1
-      GROUP BY t.id, t.status, sp.callback_url, t.standing_consent_id`,
-    [since],
-  );
-  const outbox = await rows<OutboxRow>(
-    db,
-    `SELECT o.id::text, o.topic, o.event_id, o.transaction_id, o.payload->>'status' AS status,
-            o.dispatched_at IS NOT NULL AS dispatched,
-            extract(epoch FROM now() - o.created_at)::float8 AS age_seconds,
-            t.status AS tx_status, sp.callback_url,
-            CASE o.topic
-              WHEN 'push' THEN EXISTS (SELECT 1 FROM notification_attempts a WHERE a.transaction_id = o.transaction_id)
-              ELSE EXISTS (SELECT 1 FROM callback_attempts a WHERE a.transaction_id = o.transaction_id AND a.status = o.payload->>'status')
-            END AS has_attempt
-       FROM outbox o
-       LEFT JOIN consent_transactions t ON t.id = o.transaction_id
-       LEFT JOIN service_providers sp ON sp.client_id = t.sp_id
-      WHERE o.created_at >= $1`,
-    [since],
-  );
+  const reads = new ConsistencyCheckRepository(db);
+  const chains = await reads.transactionChains(since);
+  const outbox = await reads.outboxRows(since);
 
   const pushRows = new Set(outbox.filter((o) => o.topic === 'push').map((o) => o.transaction_id));
   const callbackRows = new Set(outbox.filter((o) => o.topic === 'callback').map((o) => `${o.transaction_id}/${o.status}`));
@@ -144,7 +85,7 @@ export async function checkConsistency(db: SqlRunner, opts: ConsistencyOptions =
   }
 
   const limit = opts.pendingOlderThanSeconds ?? 60;
-  const dispatched: OutboxRow[] = [];
+  const dispatched: OutboxCheckRow[] = [];
   for (const o of outbox) {
     if (!o.dispatched) {
       if (o.age_seconds > limit) {
@@ -184,7 +125,7 @@ export async function checkConsistency(db: SqlRunner, opts: ConsistencyOptions =
 }
 
 /** Rows whose job rightly ends without an attempt record. */
-function nothingToDeliver(o: OutboxRow): boolean {
+function nothingToDeliver(o: OutboxCheckRow): boolean {
   // A push for a request already decided, cancelled or expired is skipped by the worker.
   if (o.topic === 'push') return o.tx_status !== null && o.tx_status !== 'TRIGGERED';
   // An SP without a callback URL polls instead.

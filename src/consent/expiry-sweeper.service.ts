@@ -5,6 +5,7 @@ import { RUNS_WORKERS } from '../common/core.module';
 import { PeriodicTask } from '../common/periodic-task';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ConsentTransitions } from './consent-transitions.service';
+import { ConsentRepository } from './consent.repository';
 
 /**
  * Moves pending transactions past their expiry to EXPIRED through the state machine (so each
@@ -22,6 +23,7 @@ export class ExpirySweeper implements OnApplicationBootstrap, BeforeApplicationS
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly consents: ConsentRepository,
     private readonly transitions: ConsentTransitions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(RUNS_WORKERS) private readonly runsWorkers: boolean,
@@ -38,13 +40,9 @@ export class ExpirySweeper implements OnApplicationBootstrap, BeforeApplicationS
   /** Expires one batch; answers how many moved. */
   async sweep(batch = 200): Promise<number> {
     return this.db.transaction(async (manager) => {
-      const due: { id: string }[] = await manager.query(
-        `SELECT id FROM consent_transactions WHERE status = 'TRIGGERED' AND expires_at <= now()
-          ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [batch],
-      );
+      const due = await this.consents.lockOverdue(batch, manager);
       let moved = 0;
-      for (const { id } of due) {
+      for (const id of due) {
         if (await this.transitions.tryTransition(id, 'EXPIRED', 'system:expiry', { manager })) moved++;
       }
       if (moved > 0) this.logger.log(`expired ${moved} transaction(s)`);

@@ -1,6 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { KEY_MATERIAL } from '../common/core.module';
 import { uuidV7 } from '../database/uuid-v7';
 import { ApiError } from '../common/errors/api-error';
@@ -9,13 +7,14 @@ import { SpDirectory, SpProfile } from '../service-providers/sp-directory.servic
 import { profileRefusal, UserDirectory } from '../users/user-directory.service';
 import { assertCallerIsSp } from './caller-sp';
 import { IdentifierProbes } from './identifier-probes';
-import { ConsentStatus, EFFECTIVE_STATUS_SQL, isPending } from './consent-state-machine';
+import { isPending } from './consent-state-machine';
 import { checkConsentTerms, ConsentTerms } from './consent-terms';
 import { SendConsentDto, SendConsentResponseDto } from './dto/send-consent.dto';
 import { normalizeIdentifier } from './identifier-rules';
 import { OutboxSignal } from '../outbox/outbox-signal';
 import { StandingConsentService } from './standing-consent.service';
 import { SendBatcher } from './send-batcher';
+import { ConsentRepository } from './consent.repository';
 import { encryptedRequestor, storedDocuments } from './stored-request';
 
 /** A request that passed every check that needs no database; the profile is checked by the write itself. */
@@ -37,7 +36,7 @@ export { assertCallerIsSp };
 @Injectable()
 export class SendConsentService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly consents: ConsentRepository,
     private readonly sps: SpDirectory,
     private readonly users: UserDirectory,
     private readonly outbox: OutboxSignal,
@@ -133,13 +132,7 @@ export class SendConsentService {
   /** A repeat of a pending transaction is CONS_1000001; of a decided one, CONS_1000011. */
   private async throwExisting(spId: string, spTransactionId: string, onlyIfExists = false): Promise<void> {
     // An overdue pending one is answered as EXPIRED, as the status route reads it.
-    const rows: { status: ConsentStatus }[] = await this.db.query(
-      `SELECT ${EFFECTIVE_STATUS_SQL} AS status
-         FROM consent_idempotency i JOIN consent_transactions t ON t.id = i.transaction_id
-        WHERE i.sp_id = $1 AND i.sp_transaction_id = $2`,
-      [spId, spTransactionId],
-    );
-    const existing = rows[0];
+    const existing = await this.consents.findStatusBySpTransaction(spId, spTransactionId);
     if (!existing) {
       if (onlyIfExists) return;
       // The conflicting row vanished between statements: impossible today (rows are never deleted).

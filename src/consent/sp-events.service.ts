@@ -1,17 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import type { SpProfile } from '../service-providers/sp-directory.service';
 import { SpDirectory } from '../service-providers/sp-directory.service';
 import { SpEventsPageDto, SpEventsQueryDto } from './dto/sp-events.dto';
-import { assertCallerIsSp } from './send-consent.service';
-
-/**
- * An event is listed once it is this old: event ids are taken just before their statement
- * commits, so a younger one might still be invisible while a later id is already listed, and a
- * cursor past it would skip it.
- */
-const VISIBLE_AFTER = '1 second';
+import { assertCallerIsSp } from './caller-sp';
+import { SpEventsRepository } from './sp-events.repository';
 
 /**
  * The SP's events feed: every status it hears about by callback (ACCEPTED, REJECTED, EXPIRED,
@@ -22,27 +14,14 @@ const VISIBLE_AFTER = '1 second';
 @Injectable()
 export class SpEventsService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly events: SpEventsRepository,
     private readonly sps: SpDirectory,
   ) {}
 
   async list(caller: SpProfile, q: SpEventsQueryDto): Promise<SpEventsPageDto> {
     await assertCallerIsSp(this.sps, caller, q.spId);
     const limit = q.limit ?? 100;
-    const events: SpEventsPageDto['events'] = await this.db.query(
-      `SELECT o.event_id AS "eventId", o.transaction_id AS "uaePassTransactionID", t.sp_transaction_id AS "spTransactionID",
-              COALESCE(e.to_status, o.payload->>'status') AS status,
-              to_char(COALESCE(e.at, o.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time,
-              COALESCE(e.sequence, 0) AS sequence, COALESCE(o.outcome, 'pending') AS delivery
-         FROM outbox o
-         JOIN consent_transactions t ON t.id = o.transaction_id
-         LEFT JOIN consent_events e ON e.transaction_id = o.transaction_id AND e.event_id = o.event_id
-        WHERE o.topic = 'callback' AND o.sp_id = $1 AND ($2::uuid IS NULL OR o.event_id > $2::uuid)
-          AND o.created_at < now() - interval '${VISIBLE_AFTER}'
-        ORDER BY o.event_id
-        LIMIT $3`,
-      [caller.clientId, q.after ?? null, limit],
-    );
+    const events = await this.events.listAfter(caller.clientId, q.after ?? null, limit);
     return { events, next: events.at(-1)?.eventId ?? q.after ?? null, hasMore: events.length === limit };
   }
 }

@@ -5,7 +5,7 @@ import { KEY_MATERIAL } from '../common/core.module';
 import { ApiError } from '../common/errors/api-error';
 import type { ConsentStatus } from '../consent/consent-state-machine';
 import { maskIdentifier } from '../consent/identifier-rules';
-import { isUuid } from '../consent/receipt.service';
+import { isUuid } from '../common/uuid';
 import type { KeyMaterial } from '../common/key-material';
 import type { IdDocType } from '../users/id-doc-types';
 
