@@ -18,6 +18,8 @@ const swc = [
 const esmOnly = ['content-disposition', 'openid-client', 'oauth4webapi', 'jose6'];
 const transform = { '^.+\\.ts$': swc, [`node_modules/(${esmOnly.join('|')})/.+\\.js$`]: swc };
 const transformIgnorePatterns = [`^(?!.*/node_modules/(${esmOnly.join('|')})/).*/node_modules/`];
+// Kills what a test file left running when it ends (test/support/children.ts).
+const setupFilesAfterEnv = ['<rootDir>/test/support/jest-setup.ts'];
 module.exports = {
   testEnvironment: 'node',
   transform,
@@ -38,7 +40,15 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts', '<rootDir>/test/clients/**/*.e2e-spec.ts'],
+      setupFilesAfterEnv,
     },
-    { displayName: 'reliability', testEnvironment: 'node', transform, transformIgnorePatterns, testMatch: ['<rootDir>/test/reliability/**/*.e2e-spec.ts'] },
+    {
+      displayName: 'reliability',
+      testEnvironment: 'node',
+      transform,
+      transformIgnorePatterns,
+      testMatch: ['<rootDir>/test/reliability/**/*.e2e-spec.ts'],
+      setupFilesAfterEnv,
+    },
   ],
 };

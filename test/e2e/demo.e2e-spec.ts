@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { adopt } from '../support/children';
 
 /**
  * `npm run demo` on a fresh clone: no DATABASE_URL / REDIS_URL, so it boots the embedded
@@ -12,7 +13,9 @@ describe('npm run demo', () => {
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
     const root = join(__dirname, '..', '..');
-    const child = spawn(process.execPath, ['-r', 'ts-node/register', join(root, 'scripts', 'demo.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = adopt(
+      spawn(process.execPath, ['-r', 'ts-node/register', join(root, 'scripts', 'demo.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { http } from '../support/clients';
+import { adopt } from '../support/children';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -15,12 +16,15 @@ function startMain(env: Record<string, string>): { child: ChildProcess; output: 
   const clean = { ...process.env };
   delete clean.DATABASE_URL;
   delete clean.REDIS_URL;
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...clean, TS_NODE_SWC: 'true', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
+  const child = adopt(
+    spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+      cwd: ROOT,
+      env: { ...clean, TS_NODE_SWC: 'true', LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    }),
+    { group: true },
+  );
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { adopt } from './children';
 
 export interface FakeOidcAccount {
   password: string;
@@ -31,9 +32,11 @@ export const OPS_ACCOUNTS: Record<'operator' | 'viewer' | 'admin', FakeOidcAccou
  */
 export async function startFakeOidc(redirectUri: string, accounts: Record<string, FakeOidcAccount> = OPS_ACCOUNTS): Promise<FakeOidc> {
   const options = { client: { id: OPS_CLIENT_ID, secret: OPS_CLIENT_SECRET, redirectUri }, accounts };
-  const child: ChildProcess = spawn(process.execPath, ['--no-warnings', join(__dirname, 'fake-oidc-server.mjs'), JSON.stringify(options)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = adopt(
+    spawn(process.execPath, ['--no-warnings', join(__dirname, 'fake-oidc-server.mjs'), JSON.stringify(options)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += String(d)));
   const issuer = await new Promise<string>((resolve, reject) => {

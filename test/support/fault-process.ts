@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { adopt } from './children';
 import type { AppConfig } from '../../src/config/config';
 import { ADMIN_ID, ADMIN_SECRET } from './gateway';
 
@@ -46,11 +47,13 @@ export function childEnv(config: AppConfig, extra: Record<string, string> = {}):
 
 export function spawnGatewayProcess(kind: 'server' | 'worker', env: Record<string, string>): GatewayProcess {
   const entry = kind === 'server' ? 'src/main.ts' : 'src/main-worker.ts';
-  const child = spawn(process.execPath, ['-r', 'ts-node/register', entry], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TS_NODE_SWC: 'true', TS_NODE_TRANSPILE_ONLY: 'true', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = adopt(
+    spawn(process.execPath, ['-r', 'ts-node/register', entry], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TS_NODE_SWC: 'true', TS_NODE_TRANSPILE_ONLY: 'true', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let out = '';
   const marker = kind === 'server' ? 'muwafaqa: listening on' : 'muwafaqa-worker: consuming queues';
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));

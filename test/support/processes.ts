@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { adopt } from './children';
 import { createServer } from 'node:net';
 import Redis from 'ioredis';
 
@@ -13,7 +14,7 @@ export async function freePort(): Promise<number> {
 
 /** A throwaway redis-server on `port` (no persistence), resolved once it answers PING. */
 export async function startRedisServer(port: number): Promise<ChildProcess> {
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const proc = adopt(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }));
   const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on('error', () => undefined);
   const deadline = Date.now() + 5000;
@@ -39,9 +40,11 @@ export async function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = '
 
 /** `src/main-worker.ts` as its own process (TypeScript through ts-node with the swc transpiler). */
 export function spawnWorker(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['-r', 'ts-node/register', 'src/main-worker.ts'], {
-    cwd: `${__dirname}/../..`,
-    env: { ...process.env, TS_NODE_SWC: 'true', TS_NODE_TRANSPILE_ONLY: 'true', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return adopt(
+    spawn(process.execPath, ['-r', 'ts-node/register', 'src/main-worker.ts'], {
+      cwd: `${__dirname}/../..`,
+      env: { ...process.env, TS_NODE_SWC: 'true', TS_NODE_TRANSPILE_ONLY: 'true', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
 }

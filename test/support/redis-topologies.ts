@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { adopt } from './children';
 
 /** Real redis-server processes on loopback, for fault, Sentinel and Cluster tests. */
 
@@ -54,7 +55,7 @@ export async function startRedisNode(extra: string[] = [], port?: number, dir?: 
   const p = port ?? (await freePort());
   const d = dir ?? mkdtempSync(join(tmpdir(), 'mwq-redis-'));
   const launch = () =>
-    spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--dir', d, '--save', '', '--appendonly', 'no', ...extra], { stdio: 'ignore' });
+    adopt(spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--dir', d, '--save', '', '--appendonly', 'no', ...extra], { stdio: 'ignore' }));
   const node: RedisNode = {
     port: p,
     url: `redis://127.0.0.1:${p}`,
@@ -134,7 +135,7 @@ export async function startRedisSentinel(masterName = 'mymaster') {
         `sentinel parallel-syncs ${masterName} 1`,
       ].join('\n'),
     );
-    const child = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
+    const child = adopt(spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' }));
     await waitFor(() => pings(port), `sentinel on ${port}`);
     sentinels.push({
       port,
