@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from '../admin/admin.module';
 import { OpsServiceProvidersService } from '../admin/ops-service-providers.service';
+import { OpsTransactionsRepository } from '../admin/ops-transactions.repository';
 import { OpsTransactionsService } from '../admin/ops-transactions.service';
 import type { AppConfig } from '../config/config';
 import { ObservabilityModule } from '../observability/observability.module';
@@ -35,6 +36,7 @@ export class OpsConsoleModule {
         OpsOverviewService,
         OpsConsoleService,
         OpsTransactionsService,
+        OpsTransactionsRepository,
         OpsServiceProvidersService,
       ],
       exports: [OpsSessionStore],
