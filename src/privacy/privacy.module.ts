@@ -9,6 +9,7 @@ import { PrivacyAdminController } from './privacy-admin.controller';
 import { RetentionProcessor } from './retention.processor';
 import { RETENTION_QUEUE, RetentionService } from './retention.service';
 import { UserRightsController } from './user-rights.controller';
+import { UserDataRepository } from './user-data.repository';
 import { UserRightsService } from './user-rights.service';
 
 /**
@@ -24,7 +25,7 @@ export class PrivacyModule {
       global: true,
       imports: [BullModule.registerQueue({ name: RETENTION_QUEUE }), SecurityModule],
       controllers: [PrivacyAdminController, UserRightsController],
-      providers: [KeyRotationService, RetentionService, AccessLogService, AccessAuditInterceptor, UserRightsService, ...workers],
+      providers: [KeyRotationService, RetentionService, AccessLogService, AccessAuditInterceptor, UserRightsService, UserDataRepository, ...workers],
       exports: [KeyRotationService, RetentionService, AccessAuditInterceptor],
     };
   }
