@@ -7,6 +7,7 @@ import { AccessLogService } from './access-log.service';
 import { KeyRotationService } from './key-rotation.service';
 import { PrivacyAdminController } from './privacy-admin.controller';
 import { RetentionProcessor } from './retention.processor';
+import { RetentionRepository } from './retention.repository';
 import { RETENTION_QUEUE, RetentionService } from './retention.service';
 import { UserRightsController } from './user-rights.controller';
 import { UserDataRepository } from './user-data.repository';
@@ -25,7 +26,16 @@ export class PrivacyModule {
       global: true,
       imports: [BullModule.registerQueue({ name: RETENTION_QUEUE }), SecurityModule],
       controllers: [PrivacyAdminController, UserRightsController],
-      providers: [KeyRotationService, RetentionService, AccessLogService, AccessAuditInterceptor, UserRightsService, UserDataRepository, ...workers],
+      providers: [
+        KeyRotationService,
+        RetentionService,
+        RetentionRepository,
+        AccessLogService,
+        AccessAuditInterceptor,
+        UserRightsService,
+        UserDataRepository,
+        ...workers,
+      ],
       exports: [KeyRotationService, RetentionService, AccessAuditInterceptor],
     };
   }
