@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/config';
 import { SecurityModule } from '../security/security.module';
 import { AccessAuditInterceptor } from './access-audit';
 import { AccessLogService } from './access-log.service';
+import { KeyRotationRepository } from './key-rotation.repository';
 import { KeyRotationService } from './key-rotation.service';
 import { PrivacyAdminController } from './privacy-admin.controller';
 import { RetentionProcessor } from './retention.processor';
@@ -28,6 +29,7 @@ export class PrivacyModule {
       controllers: [PrivacyAdminController, UserRightsController],
       providers: [
         KeyRotationService,
+        KeyRotationRepository,
         RetentionService,
         RetentionRepository,
         AccessLogService,
