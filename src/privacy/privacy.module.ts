@@ -3,6 +3,7 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import type { AppConfig } from '../config/config';
 import { SecurityModule } from '../security/security.module';
 import { AccessAuditInterceptor } from './access-audit';
+import { AccessLogRepository } from './access-log.repository';
 import { AccessLogService } from './access-log.service';
 import { KeyRotationRepository } from './key-rotation.repository';
 import { KeyRotationService } from './key-rotation.service';
@@ -33,12 +34,14 @@ export class PrivacyModule {
         RetentionService,
         RetentionRepository,
         AccessLogService,
+        AccessLogRepository,
         AccessAuditInterceptor,
         UserRightsService,
         UserDataRepository,
         ...workers,
       ],
-      exports: [KeyRotationService, RetentionService, AccessAuditInterceptor],
+      // AccessLogRepository: @AuditedRead instantiates the interceptor in the module of each audited controller.
+      exports: [KeyRotationService, RetentionService, AccessAuditInterceptor, AccessLogRepository],
     };
   }
 }
