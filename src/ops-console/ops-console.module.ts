@@ -12,6 +12,7 @@ import { OpsAuthController, OpsPagesController } from './ops-console.controller'
 import { OpsConsoleService } from './ops-console.service';
 import { OpsJobsService } from './ops-jobs.service';
 import { OpsOidcService } from './ops-oidc.service';
+import { OpsOverviewRepository } from './ops-overview.repository';
 import { OpsOverviewService } from './ops-overview.service';
 import { OpsSessionStore } from './ops-session.store';
 
@@ -34,6 +35,7 @@ export class OpsConsoleModule {
         OpsAccessGuard,
         OpsJobsService,
         OpsOverviewService,
+        OpsOverviewRepository,
         OpsConsoleService,
         OpsTransactionsService,
         OpsTransactionsRepository,
