@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { KEY_MATERIAL } from '../src/common/core.module';
 import { APP_CONFIG, AppConfig, ConfigError, loadConfig } from '../src/config/config';
 import { dataSourceOptions } from '../src/database/database.options';
+import { KeyRotationRepository } from '../src/privacy/key-rotation.repository';
 import { KeyRotationService, RotationReport, RotationResult } from '../src/privacy/key-rotation.service';
 import { startEmbeddedPostgres } from '../src/runtime/embedded-postgres';
 import { resolveKeyMaterial } from '../src/common/key-material';
@@ -16,7 +17,12 @@ class KeyRotationCommandModule {
     return {
       module: KeyRotationCommandModule,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(config, embedded))],
-      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: KEY_MATERIAL, useFactory: () => resolveKeyMaterial(config) }, KeyRotationService],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: KEY_MATERIAL, useFactory: () => resolveKeyMaterial(config) },
+        KeyRotationService,
+        KeyRotationRepository,
+      ],
     };
   }
 }

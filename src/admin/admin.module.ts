@@ -6,12 +6,13 @@ import { AdminOnboardingController } from './admin.controller';
 import { OnboardingService } from './onboarding.service';
 import { OpsServiceProvidersController, OpsTransactionsController } from './ops-controller';
 import { OpsServiceProvidersService } from './ops-service-providers.service';
+import { OpsTransactionsRepository } from './ops-transactions.repository';
 import { OpsTransactionsService } from './ops-transactions.service';
 
 @Module({
   imports: [DatabaseModule, SecurityModule, ServiceProvidersModule],
   controllers: [AdminOnboardingController, OpsTransactionsController, OpsServiceProvidersController],
-  providers: [OnboardingService, OpsTransactionsService, OpsServiceProvidersService],
+  providers: [OnboardingService, OpsTransactionsService, OpsTransactionsRepository, OpsServiceProvidersService],
   exports: [OnboardingService],
 })
 export class AdminModule {}

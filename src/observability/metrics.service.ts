@@ -1,13 +1,11 @@
 import { InjectQueue, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Job, Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { createServer, Server } from 'node:http';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
 import { REDIS, redisKey } from '../common/core.module';
 import { ApiError } from '../common/errors/api-error';
 import type { RedisClient } from '../common/redis';
@@ -16,6 +14,7 @@ import { CONSENT_STATUSES } from '../consent/consent-state-machine';
 import { CALLBACK_QUEUE } from '../callbacks/callback-queue';
 import { IdentifierProbes } from '../consent/identifier-probes';
 import { PUSH_QUEUE } from '../notifications/queues';
+import { MetricsSnapshotRepository } from './metrics-snapshot.repository';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed', 'completed'] as const;
 const COLLECTORS = ['consent_transactions', 'outbox', 'outbox_age', `queue_${PUSH_QUEUE}`, `queue_${CALLBACK_QUEUE}`, 'push_attempts', 'callback_attempts'];
@@ -55,7 +54,7 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
   private listener?: Server;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly snapshots: MetricsSnapshotRepository,
     @InjectQueue(PUSH_QUEUE) pushQueue: Queue,
     @InjectQueue(CALLBACK_QUEUE) callbackQueue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -215,33 +214,23 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
     };
     try {
       // One connection, every statement bounded: a slow count gives up instead of holding the pool.
-      await this.db.transaction('READ COMMITTED', async (tx) => {
-        await tx.query(`SET LOCAL statement_timeout = ${Math.min(this.config.metricsRefreshIntervalMs, 5000)}`);
+      await this.snapshots.inBoundedSession(Math.min(this.config.metricsRefreshIntervalMs, 5000), async (m) => {
         await step('consent_transactions', async () => {
-          const rows: { status: string; n: string }[] = await tx.query(`SELECT status, count(*) AS n FROM consent_transactions GROUP BY status`);
-          next.transactions = rows.map((r) => ({ status: r.status, n: Number(r.n) }));
+          next.transactions = await this.snapshots.transactionsByStatus(m);
         });
         await step('outbox', async () => {
-          const rows: { topic: string; n: string }[] = await tx.query(`SELECT topic, count(*) AS n FROM outbox WHERE dispatched_at IS NULL GROUP BY topic`);
-          next.outbox = rows.map((r) => ({ topic: r.topic, n: Number(r.n) }));
+          next.outbox = await this.snapshots.pendingOutboxByTopic(m);
         });
         await step('outbox_age', async () => {
-          const rows: { age: number | null }[] = await tx.query(
-            `SELECT extract(epoch FROM now() - min(created_at))::float AS age FROM outbox WHERE dispatched_at IS NULL`,
-          );
-          next.outboxAge = Number(rows[0]?.age ?? 0);
+          next.outboxAge = await this.snapshots.oldestPendingOutboxSeconds(m);
         });
         await step('push_attempts', async () => {
-          const rows: { platform: string; outcome: string; n: string }[] = await tx.query(
-            `SELECT platform, outcome, count(*) AS n FROM notification_attempts GROUP BY platform, outcome`,
-          );
-          next.pushAttempts = rows.map((r) => ({ provider: r.platform, outcome: r.outcome, n: Number(r.n) }));
+          const rows = await this.snapshots.pushAttemptsByOutcome(m);
+          next.pushAttempts = rows.map((r) => ({ provider: r.platform, outcome: r.outcome, n: r.n }));
         });
         await step('callback_attempts', async () => {
-          const rows: { sp_id: string; delivered: boolean; n: string }[] = await tx.query(
-            `SELECT t.sp_id, a.delivered, count(*) AS n FROM callback_attempts a JOIN consent_transactions t ON t.id = a.transaction_id GROUP BY t.sp_id, a.delivered`,
-          );
-          next.callbackAttempts = rows.map((r) => ({ sp_id: r.sp_id, outcome: r.delivered ? 'delivered' : 'failed', n: Number(r.n) }));
+          const rows = await this.snapshots.callbackAttemptsBySp(m);
+          next.callbackAttempts = rows.map((r) => ({ sp_id: r.sp_id, outcome: r.delivered ? 'delivered' : 'failed', n: r.n }));
         });
       });
     } catch {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ConsentModule } from '../consent/consent.module';
 import { MetricsController } from './metrics.controller';
+import { MetricsSnapshotRepository } from './metrics-snapshot.repository';
 import { MetricsService } from './metrics.service';
 import { OpsRollupRepository } from './ops-rollup.repository';
 import { OpsRollupService } from './ops-rollup.service';
@@ -10,7 +11,7 @@ import { OpsRollupService } from './ops-rollup.service';
 @Module({
   imports: [DiscoveryModule, ConsentModule],
   controllers: [MetricsController],
-  providers: [MetricsService, OpsRollupRepository, OpsRollupService],
+  providers: [MetricsService, MetricsSnapshotRepository, OpsRollupRepository, OpsRollupService],
   exports: [MetricsService, OpsRollupService],
 })
 export class ObservabilityModule {}

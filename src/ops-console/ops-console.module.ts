@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from '../admin/admin.module';
 import { OpsServiceProvidersService } from '../admin/ops-service-providers.service';
+import { OpsTransactionsRepository } from '../admin/ops-transactions.repository';
 import { OpsTransactionsService } from '../admin/ops-transactions.service';
 import type { AppConfig } from '../config/config';
 import { ObservabilityModule } from '../observability/observability.module';
@@ -11,6 +12,7 @@ import { OpsAuthController, OpsPagesController } from './ops-console.controller'
 import { OpsConsoleService } from './ops-console.service';
 import { OpsJobsService } from './ops-jobs.service';
 import { OpsOidcService } from './ops-oidc.service';
+import { OpsOverviewRepository } from './ops-overview.repository';
 import { OpsOverviewService } from './ops-overview.service';
 import { OpsSessionStore } from './ops-session.store';
 
@@ -33,8 +35,10 @@ export class OpsConsoleModule {
         OpsAccessGuard,
         OpsJobsService,
         OpsOverviewService,
+        OpsOverviewRepository,
         OpsConsoleService,
         OpsTransactionsService,
+        OpsTransactionsRepository,
         OpsServiceProvidersService,
       ],
       exports: [OpsSessionStore],

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { OpsTransactionsService } from '../admin/ops-transactions.service';
 import type { StatusCountsDto } from '../admin/ops-dto';
 import { OpsJobsService, QueueDepth } from './ops-jobs.service';
+import { OpsOverviewRepository } from './ops-overview.repository';
 
 export interface CallbackHealth {
   attempts: number;
@@ -25,12 +24,12 @@ export interface Overview {
 
 /**
  * The console's live numbers. Transaction counts come from the ops API's service; outbox and
- * callback-attempt figures are small aggregate queries kept here, the only place that shows them.
+ * callback-attempt figures from the console's own small aggregates (OpsOverviewRepository).
  */
 @Injectable()
 export class OpsOverviewService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: OpsOverviewRepository,
     private readonly transactions: OpsTransactionsService,
     private readonly jobs: OpsJobsService,
   ) {}
@@ -49,19 +48,9 @@ export class OpsOverviewService {
 
   /** Callback attempts of the last `seconds`, for every SP or one. */
   async callbackHealth(seconds: number, spId?: string): Promise<CallbackHealth> {
-    const rows: { attempts: string; failed: string; last_status: number | null; last_error: string | null; last_at: Date | null }[] = await this.db.query(
-      `SELECT count(*) AS attempts, count(*) FILTER (WHERE NOT a.delivered) AS failed,
-              (array_agg(a.status_code ORDER BY a.id DESC))[1] AS last_status,
-              (array_agg(a.error ORDER BY a.id DESC))[1] AS last_error,
-              max(a.at) AS last_at
-         FROM callback_attempts a
-         ${spId ? 'JOIN consent_transactions t ON t.id = a.transaction_id AND t.sp_id = $2' : ''}
-        WHERE a.at > now() - make_interval(secs => $1)`,
-      spId ? [seconds, spId] : [seconds],
-    );
-    const r = rows[0];
-    const attempts = Number(r?.attempts ?? 0);
-    const failed = Number(r?.failed ?? 0);
+    const r = await this.repo.callbackAttemptsSince(seconds, spId);
+    const attempts = r?.attempts ?? 0;
+    const failed = r?.failed ?? 0;
     return {
       attempts,
       failed,
@@ -73,10 +62,8 @@ export class OpsOverviewService {
   }
 
   private async outbox() {
-    const rows: { topic: string; n: string; oldest: number | null }[] = await this.db.query(
-      `SELECT topic, count(*) AS n, extract(epoch FROM now() - min(created_at))::float AS oldest FROM outbox WHERE dispatched_at IS NULL GROUP BY topic`,
-    );
-    const of = (topic: string) => Number(rows.find((r) => r.topic === topic)?.n ?? 0);
+    const rows = await this.repo.pendingOutbox();
+    const of = (topic: string) => rows.find((r) => r.topic === topic)?.n ?? 0;
     return {
       pending: of('push') + of('callback'),
       push: of('push'),

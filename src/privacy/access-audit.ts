@@ -1,12 +1,11 @@
 import { applyDecorators, CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiHeader } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyRequest } from 'fastify';
 import { from, Observable, mergeMap } from 'rxjs';
-import { DataSource } from 'typeorm';
 import { ApiError } from '../common/errors/api-error';
 import type { Principal } from '../security/token.service';
+import { AccessLogRepository } from './access-log.repository';
 
 export type AuditedSubject = 'transaction' | 'user';
 
@@ -30,7 +29,7 @@ const MAX_REASON = 500;
 export class AccessAuditInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly log: AccessLogRepository,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -49,14 +48,14 @@ export class AccessAuditInterceptor implements NestInterceptor {
     // The route pattern, never the query string: filters are not worth the risk of copying data.
     const route = (req as FastifyRequest & { routeOptions?: { url?: string } }).routeOptions?.url ?? String(req.url).split('?')[0];
     const actor = req.user ? `${req.user.kind}:${req.user.subject}` : 'unknown';
-    await this.db.query(`INSERT INTO access_log (actor, subject_type, subject_id, action, reason, request_id) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    await this.log.record({
       actor,
-      meta.subject,
+      subjectType: meta.subject,
       subjectId,
-      `${req.method} ${route}`,
+      action: `${req.method} ${route}`,
       reason,
-      String(req.id).slice(0, 64),
-    ]);
+      requestId: String(req.id).slice(0, 64),
+    });
   }
 }
 

@@ -1,16 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { KEY_MATERIAL } from '../common/core.module';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { KeyMaterial } from '../common/key-material';
-
-/** One encrypted column (`*_enc`) and the primary key that addresses its rows. */
-interface EncryptedColumn {
-  table: string;
-  column: string;
-  primaryKey: string[];
-}
+import { EncryptedColumn, KeyRotationRepository } from './key-rotation.repository';
 
 export interface ColumnInventory {
   table: string;
@@ -37,8 +29,6 @@ export interface RotationReport {
   lastRun: RotationResult | null;
 }
 
-const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
 /**
  * Re-encrypts every `*_enc` value that is not under the active data key (the first of DATA_KEYS).
  * Columns are found in the catalog, so a column added later by any feature is rotated too.
@@ -53,7 +43,7 @@ export class KeyRotationService {
   private lastRun: RotationResult | null = null;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: KeyRotationRepository,
     @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -71,12 +61,8 @@ export class KeyRotationService {
   async report(): Promise<RotationReport> {
     const active = this.keys.secretBox.activeKeyId;
     const columns: ColumnInventory[] = [];
-    for (const c of await this.encryptedColumns()) {
-      const rows: { key_id: string; n: string }[] = await this.db.query(
-        `SELECT split_part(${quote(c.column)}, '.', 2) AS key_id, count(*) AS n FROM ${quote(c.table)}
-          WHERE ${quote(c.column)} IS NOT NULL GROUP BY 1 ORDER BY 1`,
-      );
-      columns.push({ table: c.table, column: c.column, byKeyId: Object.fromEntries(rows.map((r) => [r.key_id, Number(r.n)])) });
+    for (const c of await this.repo.encryptedColumns()) {
+      columns.push({ table: c.table, column: c.column, byKeyId: await this.repo.countByKeyId(c) });
     }
     const remaining = columns.reduce((n, c) => n + Object.entries(c.byKeyId).reduce((m, [id, count]) => m + (id === active ? 0 : count), 0), 0);
     return {
@@ -94,7 +80,7 @@ export class KeyRotationService {
     const active = this.keys.secretBox.activeKeyId;
     let reencrypted = 0;
     const undecryptable: RotationResult['undecryptable'] = [];
-    for (const column of await this.encryptedColumns()) {
+    for (const column of await this.repo.encryptedColumns()) {
       const done = await this.rotateColumn(column, active);
       reencrypted += done.reencrypted;
       if (done.undecryptable > 0) undecryptable.push({ table: column.table, column: column.column, count: done.undecryptable });
@@ -109,40 +95,12 @@ export class KeyRotationService {
   }
 
   private async rotateColumn(c: EncryptedColumn, active: string): Promise<{ reencrypted: number; undecryptable: number }> {
-    const pk = c.primaryKey.map(quote);
-    const col = quote(c.column);
     const batch = this.config.privacyBatchSize;
     let reencrypted = 0;
     let undecryptable = 0;
-    // Keyset over the primary key, so a value no key opens is passed once, not retried forever.
     let after: unknown[] | null = null;
     for (;;) {
-      const step = await this.db.transaction(async (manager) => {
-        const args: unknown[] = [active, batch];
-        const keyset = after ? `AND (${pk.join(', ')}) > (${after.map((_, i) => `$${i + 3}`).join(', ')})` : '';
-        if (after) args.push(...after);
-        const rows: Record<string, unknown>[] = await manager.query(
-          `SELECT ${pk.map((k, i) => `${k} AS pk${i}`).join(', ')}, ${col} AS value FROM ${quote(c.table)}
-            WHERE ${col} IS NOT NULL AND split_part(${col}, '.', 2) <> $1 ${keyset}
-            ORDER BY ${pk.join(', ')} LIMIT $2 FOR UPDATE SKIP LOCKED`,
-          args,
-        );
-        const updates: { pk: unknown[]; value: string }[] = [];
-        let failed = 0;
-        for (const row of rows) {
-          try {
-            const plaintext = this.keys.secretBox.decrypt(row.value as string);
-            updates.push({ pk: c.primaryKey.map((_, i) => row[`pk${i}`]), value: this.keys.secretBox.encrypt(plaintext) });
-          } catch {
-            failed++;
-          }
-        }
-        for (const u of updates) {
-          await manager.query(`UPDATE ${quote(c.table)} SET ${col} = $1 WHERE ${pk.map((k, i) => `${k} = $${i + 2}`).join(' AND ')}`, [u.value, ...u.pk]);
-        }
-        const last = rows[rows.length - 1];
-        return { count: rows.length, updated: updates.length, failed, last: last ? c.primaryKey.map((_, i) => last[`pk${i}`]) : null };
-      });
+      const step = await this.repo.reencryptBatch(c, active, after, batch, (value) => this.reencrypt(value));
       reencrypted += step.updated;
       undecryptable += step.failed;
       if (step.count < batch || !step.last) break;
@@ -151,22 +109,12 @@ export class KeyRotationService {
     return { reencrypted, undecryptable };
   }
 
-  /** Every `*_enc` text column of the schema (partitioned tables once, through their parent), with its table's primary key. */
-  private async encryptedColumns(): Promise<EncryptedColumn[]> {
-    const rows: { table_name: string; column_name: string; pk: string[] | null }[] = await this.db.query(
-      `SELECT c.table_name, c.column_name,
-              (SELECT array_agg(a.attname::text ORDER BY k.ord)
-                 FROM pg_index i
-                 CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
-                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                WHERE i.indrelid = format('%I.%I', c.table_schema, c.table_name)::regclass AND i.indisprimary) AS pk
-         FROM information_schema.columns c
-         JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
-        WHERE c.table_schema = current_schema() AND c.column_name LIKE '%\\_enc' AND c.data_type IN ('text', 'character varying')
-          -- A partition is rotated through its partitioned parent, not a second time on its own.
-          AND NOT (SELECT relispartition FROM pg_class WHERE oid = format('%I.%I', c.table_schema, c.table_name)::regclass)
-        ORDER BY c.table_name, c.column_name`,
-    );
-    return rows.filter((r) => r.pk && r.pk.length > 0).map((r) => ({ table: r.table_name, column: r.column_name, primaryKey: r.pk as string[] }));
+  /** The value under the active key, or null when no key of the ring opens it. */
+  private reencrypt(value: string): string | null {
+    try {
+      return this.keys.secretBox.encrypt(this.keys.secretBox.decrypt(value));
+    } catch {
+      return null;
+    }
   }
 }

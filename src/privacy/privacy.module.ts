@@ -3,12 +3,16 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import type { AppConfig } from '../config/config';
 import { SecurityModule } from '../security/security.module';
 import { AccessAuditInterceptor } from './access-audit';
+import { AccessLogRepository } from './access-log.repository';
 import { AccessLogService } from './access-log.service';
+import { KeyRotationRepository } from './key-rotation.repository';
 import { KeyRotationService } from './key-rotation.service';
 import { PrivacyAdminController } from './privacy-admin.controller';
 import { RetentionProcessor } from './retention.processor';
+import { RetentionRepository } from './retention.repository';
 import { RETENTION_QUEUE, RetentionService } from './retention.service';
 import { UserRightsController } from './user-rights.controller';
+import { UserDataRepository } from './user-data.repository';
 import { UserRightsService } from './user-rights.service';
 
 /**
@@ -24,8 +28,20 @@ export class PrivacyModule {
       global: true,
       imports: [BullModule.registerQueue({ name: RETENTION_QUEUE }), SecurityModule],
       controllers: [PrivacyAdminController, UserRightsController],
-      providers: [KeyRotationService, RetentionService, AccessLogService, AccessAuditInterceptor, UserRightsService, ...workers],
-      exports: [KeyRotationService, RetentionService, AccessAuditInterceptor],
+      providers: [
+        KeyRotationService,
+        KeyRotationRepository,
+        RetentionService,
+        RetentionRepository,
+        AccessLogService,
+        AccessLogRepository,
+        AccessAuditInterceptor,
+        UserRightsService,
+        UserDataRepository,
+        ...workers,
+      ],
+      // AccessLogRepository: @AuditedRead instantiates the interceptor in the module of each audited controller.
+      exports: [KeyRotationService, RetentionService, AccessAuditInterceptor, AccessLogRepository],
     };
   }
 }
