@@ -41,7 +41,7 @@ Redis.prototype.sendCommand = function (this: Redis, ...args: unknown[]) {
   const cmd = args[0] as { name: string; args: unknown[] };
   // EVALSHA sha numkeys key…: the first key names what the script is for.
   const key = String((cmd.name === 'evalsha' || cmd.name === 'eval' ? cmd.args?.[2] : cmd.args?.[0]) ?? '');
-  const kind = /:rate:|:replay:/.test(key) ? ' (rate limit + replay)' : ' (BullMQ)';
+  const kind = /:rate:|:replay:/.test(key) ? ' (rate limit + replay + probe budget)' : ' (BullMQ)';
   bump(redisCounts, `${cmd.name}${cmd.name === 'evalsha' || cmd.name === 'eval' ? kind : ''}`);
   return sendCommand.apply(this, args);
 } as typeof Redis.prototype.sendCommand;

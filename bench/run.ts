@@ -13,7 +13,8 @@
  * Every request is built and signed before the clock starts; autocannon only picks the next one.
  * Options: --duration S (10), --rows N (1000000), --connections 16,64, --keep-db,
  * --only framework,status,send,sustained,baseline,pgbench (e.g. to profile one route with BENCH_NODE_ARGS=--cpu-prof),
- * --instances N --workers M (run the gateway as `npm run start:cluster` does).
+ * --instances N --workers M (run the gateway as `npm run start:cluster` does; default 1 API process
+ * and 1 worker process; --workers 0 puts the workers inside the API process).
  * See docs/benchmark.md.
  */
 import autocannon from 'autocannon';
@@ -65,7 +66,9 @@ function parseArgs(argv: string[]): Options {
     connections: [16, 64],
     keepDb: false,
     instances: 1,
-    workers: 0,
+    // The push and callback workers in their own process, as deployed (docs/scaling.md): in the
+    // API process they starve under send load (docs/benchmark.md, "Third session: send path").
+    workers: 1,
     only: new Set(['framework', 'status', 'send', 'sustained', 'baseline', 'pgbench']),
   };
   for (let i = 0; i < argv.length; i++) {

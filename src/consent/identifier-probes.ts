@@ -1,11 +1,11 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
 import { from, mergeMap, Observable } from 'rxjs';
-import { REDIS, redisKey } from '../common/core.module';
+import { REDIS } from '../common/core.module';
 import { ApiError } from '../common/errors/api-error';
 import type { RedisClient } from '../common/redis';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import type { SpProfile } from '../service-providers/sp-directory.service';
+import { identifierProbeKey } from '../security/rate-limiter';
+import type { SpRequest } from '../security/sp-signature.guard';
 
 /**
  * Answers that told an SP an identifier has no verified profile (0001, CONS_1000003), per SP:
@@ -32,7 +32,7 @@ export class IdentifierProbes {
   record(spId: string, code: string): void {
     if (code !== '0001' && code !== 'CONS_1000003') return;
     this.counts.set(spId, (this.counts.get(spId) ?? 0) + 1);
-    const key = this.budgetKey(spId);
+    const key = identifierProbeKey(this.config, spId);
     // Not awaited: the answer does not wait for the count; Redis away means the budget waits too.
     void this.redis
       .multi()
@@ -47,32 +47,41 @@ export class IdentifierProbes {
     return this.counts;
   }
 
-  /** SEC_1000052 (429, Retry-After to the end of the window) once the SP's budget is spent. */
-  async assertWithinBudget(spId: string): Promise<void> {
-    const spent = await this.redis.get(this.budgetKey(spId)).then(
-      (n) => Number(n) >= this.config.identifierProbeBudget,
-      () => false, // Redis away: the budget waits for it, sends do not
-    );
-    if (!spent) return;
+  /** The SP's count in the current window, from Redis (0 while Redis is away: the budget waits for it, sends do not). */
+  answersOf(spId: string): Promise<number> {
+    return this.redis.get(identifierProbeKey(this.config, spId)).then(Number, () => 0);
+  }
+
+  /** SEC_1000052 (429, Retry-After to the end of the window) once `answers`, the SP's count this window, reaches the budget. */
+  assertWithinBudget(answers: number): void {
+    if (answers < this.config.identifierProbeBudget) return;
     const window = this.config.identifierProbeWindowSeconds;
     const retryAfter = window - (Math.floor(Date.now() / 1000) % window);
     throw new ApiError('SEC_1000052', { retryAfter }).withHeader('Retry-After', String(retryAfter));
   }
-
-  private budgetKey(spId: string): string {
-    const window = Math.floor(Date.now() / 1000 / this.config.identifierProbeWindowSeconds);
-    return redisKey(this.config, `{sp:${spId}}`, 'probes', String(window));
-  }
 }
 
-/** On send and validate: refuses an SP whose probe budget is spent, before the route runs. */
+/**
+ * On send and validate: refuses an SP whose probe budget is spent, before the route runs. The count
+ * comes with SpSignatureGuard's Redis step; it is read here only when that step fell back to
+ * Postgres (Redis away).
+ */
 @Injectable()
 export class IdentifierProbeBudget implements NestInterceptor {
   constructor(private readonly probes: IdentifierProbes) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const sp = context.switchToHttp().getRequest<FastifyRequest & { sp?: SpProfile }>().sp;
-    if (!sp) return next.handle();
-    return from(this.probes.assertWithinBudget(sp.clientId)).pipe(mergeMap(() => next.handle()));
+    const req = context.switchToHttp().getRequest<SpRequest>();
+    if (!req.sp) return next.handle();
+    if (req.identifierProbeAnswers !== undefined) {
+      this.probes.assertWithinBudget(req.identifierProbeAnswers);
+      return next.handle();
+    }
+    return from(this.probes.answersOf(req.sp.clientId)).pipe(
+      mergeMap((answers) => {
+        this.probes.assertWithinBudget(answers);
+        return next.handle();
+      }),
+    );
   }
 }

@@ -6,18 +6,25 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 
 /**
  * One atomic step in Redis: count the request in the caller's current minute and, when it is
- * within the limit, record a one-time marker (the replay record of a signed request). A request
- * refused for the rate limit does not burn its signature, so the SP may resend it after
- * Retry-After; a marker already present means a replay. Both keys share the caller's hash tag,
- * so the script stays in one Redis Cluster slot.
- *   returns -1: over the limit; 0: marker already present; 1: accepted.
+ * within the limit, record a one-time marker (the replay record of a signed request) and read back
+ * a counter the route needs (the SP's identifier-probe answers), so a request costs one round
+ * trip. A request refused for the rate limit does not burn its signature, so the SP may resend it
+ * after Retry-After; a marker already present means a replay. Every key shares the caller's hash
+ * tag, so the script stays in one Redis Cluster slot.
+ *   KEYS: the minute's counter, then the marker when ARGV[3] is '1', then the counter to read
+ *   when ARGV[4] is '1'.
+ *   returns -1: over the limit; -2: marker already present; else the read counter (0 if none).
  */
 const CONSUME = `
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], 61000) end
 if count > tonumber(ARGV[1]) then return -1 end
-if KEYS[2] == nil then return 1 end
-if redis.call('SET', KEYS[2], '1', 'PX', ARGV[2], 'NX') then return 1 end
+local k = 2
+if ARGV[3] == '1' then
+  if not redis.call('SET', KEYS[k], '1', 'PX', ARGV[2], 'NX') then return -2 end
+  k = k + 1
+end
+if ARGV[4] == '1' then return tonumber(redis.call('GET', KEYS[k]) or '0') or 0 end
 return 0`;
 
 /**
@@ -45,6 +52,16 @@ export interface FailureReservation {
   refund(): Promise<void>;
 }
 
+/**
+ * The Redis counter of an SP's answers that revealed an identifier has no verified profile, in the
+ * current IDENTIFIER_PROBE_WINDOW_SECONDS window (IdentifierProbes counts them; SpSignatureGuard reads it in the
+ * rate-limit script). Under the SP's hash tag, the same as its rate-limit and replay keys.
+ */
+export function identifierProbeKey(config: AppConfig, spId: string): string {
+  const window = Math.floor(Date.now() / 1000 / config.identifierProbeWindowSeconds);
+  return redisKey(config, `{sp:${spId}}`, 'probes', String(window));
+}
+
 /** Fixed one-minute windows per caller, shared by every instance through Redis. */
 @Injectable()
 export class RateLimiter {
@@ -60,20 +77,24 @@ export class RateLimiter {
 
   /**
    * Counts one request of `caller`; throws SEC_1000005 (429, Retry-After) over `perMinute`, and
-   * SEC_1000004 when `once.key` was already recorded within its TTL.
+   * SEC_1000004 when `once.key` was already recorded within its TTL. Resolves to the value of the
+   * counter `readBack` (a full key under the caller's hash tag), 0 when absent or not asked for.
    */
-  async consume(caller: string, perMinute: number, once?: { key: string; ttlMs: number }): Promise<void> {
+  async consume(caller: string, perMinute: number, once?: { key: string; ttlMs: number }, readBack?: string): Promise<number> {
     const now = Date.now();
     const tag = `{${caller}}`;
     const keys = [redisKey(this.config, tag, 'rate', String(Math.floor(now / 60_000)))];
     if (once) keys.push(redisKey(this.config, tag, once.key));
+    if (readBack) keys.push(readBack);
     // EVALSHA after the first call (ioredis falls back to EVAL once if the script cache was flushed).
-    const result = Number(await (this.redis as Redis & { muwafaqaConsume: ConsumeCommand }).muwafaqaConsume(keys.length, ...keys, perMinute, once?.ttlMs ?? 0));
+    const redis = this.redis as Redis & { muwafaqaConsume: ConsumeCommand };
+    const result = Number(await redis.muwafaqaConsume(keys.length, ...keys, perMinute, once?.ttlMs ?? 0, once ? '1' : '0', readBack ? '1' : '0'));
     if (result === -1) {
       const retryAfter = 60 - Math.floor((now / 1000) % 60);
       throw new ApiError('SEC_1000005', { retryAfter }).withHeader('Retry-After', String(retryAfter));
     }
-    if (result === 0) throw new ApiError('SEC_1000004');
+    if (result === -2) throw new ApiError('SEC_1000004');
+    return result;
   }
 
   /**

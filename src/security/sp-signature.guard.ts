@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { SpDirectory, SpProfile } from '../service-providers/sp-directory.service';
-import { RateLimiter } from './rate-limiter';
+import { identifierProbeKey, RateLimiter } from './rate-limiter';
 import { ReplayFallback } from './replay-fallback.service';
 import { isDependencyDown } from '../common/errors/dependency-down';
 import { verifyRequestSignature } from './request-signature';
@@ -40,10 +40,23 @@ export class SpTransportGuard implements CanActivate {
   }
 }
 
+/** An SP request once SpSignatureGuard has passed it. */
+export type SpRequest = FastifyRequest & {
+  user: Principal;
+  sp?: SpProfile;
+  rawBody?: Buffer;
+  /**
+   * The SP's identifier-probe answers in the current window, read in the guard's Redis step
+   * (IdentifierProbeBudget decides on it); absent when Redis was away.
+   */
+  identifierProbeAnswers?: number;
+};
+
 /**
  * Checks an SP request's X-Timestamp and X-UAEPASS-Signature under the SP's signing secrets,
- * then, in one atomic Redis step, counts the request against the SP's rate limit and records
- * the signature (a replay inside the window is refused, across every instance).
+ * then, in one atomic Redis step, counts the request against the SP's rate limit, records
+ * the signature (a replay inside the window is refused, across every instance) and reads the SP's
+ * identifier-probe count, so the route's probe budget costs no round trip of its own.
  */
 @Injectable()
 export class SpSignatureGuard implements CanActivate {
@@ -55,7 +68,7 @@ export class SpSignatureGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<FastifyRequest & { user: Principal; sp?: SpProfile; rawBody?: Buffer }>();
+    const req = context.switchToHttp().getRequest<SpRequest>();
     const sp = await this.directory.get(req.user.subject);
     if (!sp) throw new ApiError('SEC_1000001');
     if (sp.disabled) throw new ApiError('CONS_1000016', { spId: sp.clientId });
@@ -80,7 +93,8 @@ export class SpSignatureGuard implements CanActivate {
     const seen = createHash('sha256').update(signature).digest('base64url');
     const caller = `sp:${sp.clientId}`;
     try {
-      await this.limiter.consume(caller, this.config.rateLimitPerMinute, { key: `replay:${seen}`, ttlMs: 2 * windowMs });
+      const once = { key: `replay:${seen}`, ttlMs: 2 * windowMs };
+      req.identifierProbeAnswers = await this.limiter.consume(caller, this.config.rateLimitPerMinute, once, identifierProbeKey(this.config, sp.clientId));
     } catch (err) {
       if (!isDependencyDown(err)) throw err;
       // Redis is away: replay protection moves to Postgres; the rate limit waits for Redis. What
