@@ -12,6 +12,7 @@ import { StandingConsentService } from './standing-consent.service';
 import { SendBatcher } from './send-batcher';
 import { SendConsentService } from './send-consent.service';
 import { SpEventsService } from './sp-events.service';
+import { StatusRepository } from './status.repository';
 import { TransactionStatusService } from './transaction-status.service';
 
 @Module({
@@ -24,6 +25,7 @@ import { TransactionStatusService } from './transaction-status.service';
     SendBatcher,
     SpEventsService,
     TransactionStatusService,
+    StatusRepository,
     ConsentTransitions,
     ExpirySweeper,
     ReceiptService,
