@@ -75,7 +75,8 @@ export function isCluster(client: RedisClient): client is Cluster {
 /** A connection for SUBSCRIBE with the topology and options of `client` (a subscribed connection can run nothing else). */
 export function subscriberOf<T extends RedisClient>(client: T): T {
   // Cluster.duplicate takes (startupNodes, options), Redis.duplicate takes (options).
-  const options = { enableOfflineQueue: true };
+  // A subscribed connection sends its (S)SUBSCRIBE commands one by one, never in a pipeline.
+  const options = { enableOfflineQueue: true, enableAutoPipelining: false };
   return (isCluster(client) ? client.duplicate([], options) : (client as Redis).duplicate(options)) as T;
 }
 
