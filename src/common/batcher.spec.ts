@@ -33,4 +33,28 @@ describe('Batcher', () => {
       ['bad', 'c'],
     ]);
   });
+
+  it('atOnceWhenIdle: a lone call runs at once; calls arriving meanwhile gather and run when it ends', async () => {
+    const runs: number[][] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const batcher = new Batcher<number, number>(
+      async (items) => {
+        runs.push(items);
+        if (runs.length === 1) await held;
+        return items.map((i) => -i);
+      },
+      { maxBatch: 100, windowMs: 60_000, atOnceWhenIdle: true },
+    );
+    const first = batcher.add(1);
+    await new Promise((r) => setImmediate(r));
+    expect(runs).toEqual([[1]]);
+    const later = [2, 3, 4].map((i) => batcher.add(i));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(runs).toEqual([[1]]);
+    release();
+    expect(await first).toBe(-1);
+    expect(await Promise.all(later)).toEqual([-2, -3, -4]);
+    expect(runs).toEqual([[1], [2, 3, 4]]);
+  });
 });

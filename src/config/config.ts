@@ -174,6 +174,9 @@ export function loadConfig(env: Env = process.env) {
     /** Group commit of send: how long sends gather while a batch statement runs, and at most how many share one. */
     sendBatchWindowMs: int(env, 'SEND_BATCH_WINDOW_MS', 2, 0, 10_000),
     sendBatchMax: int(env, 'SEND_BATCH_MAX', 64, 1, 1000),
+    /** The same for status polls: concurrent lookups share one statement. */
+    statusBatchWindowMs: int(env, 'STATUS_BATCH_WINDOW_MS', 2, 0, 10_000),
+    statusBatchMax: int(env, 'STATUS_BATCH_MAX', 64, 1, 1000),
     /** /health/ready answers 503 when a queue's oldest waiting job is older than this (0: no queue check). */
     readyQueueLagSeconds: int(env, 'READY_QUEUE_LAG_SECONDS', 300, 0, 86_400),
 

@@ -15,6 +15,7 @@ import { SendBatcher } from './send-batcher';
 import { SendConsentService } from './send-consent.service';
 import { SpEventsRepository } from './sp-events.repository';
 import { SpEventsService } from './sp-events.service';
+import { StatusRepository } from './status.repository';
 import { TransactionStatusService } from './transaction-status.service';
 
 @Module({
@@ -30,6 +31,7 @@ import { TransactionStatusService } from './transaction-status.service';
     SendBatcher,
     SpEventsService,
     TransactionStatusService,
+    StatusRepository,
     ConsentTransitions,
     ExpirySweeper,
     ReceiptService,
