@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { KEY_MATERIAL } from '../common/core.module';
 import { ApiError, fieldError } from '../common/errors/api-error';
 import { CONSENT_STATUSES, ConsentStatus } from '../consent/consent-state-machine';
-import { maskIdentifier } from '../consent/identifier-rules';
+import { maskStoredIdentifier } from '../consent/identifier-rules';
 import { outboxJobId } from '../outbox/outbox-jobs';
 import type { KeyMaterial } from '../common/key-material';
 import type { IdDocType } from '../users/id-doc-types';
@@ -63,7 +63,7 @@ export class OpsTransactionsService {
     const [history, identifierEnc] = await Promise.all([this.repo.history(id), this.repo.userIdentifier(tx.user_id, tx.id_doc_type)]);
     return {
       ...summary(tx),
-      user: { id: tx.user_id, identifier: identifierEnc ? this.masked(tx.id_doc_type as IdDocType, identifierEnc) : null },
+      user: { id: tx.user_id, identifier: identifierEnc ? maskStoredIdentifier(this.keys.secretBox, tx.id_doc_type as IdDocType, identifierEnc) : null },
       requestor: tx.requestor_name ? { name: tx.requestor_name, nameAr: tx.requestor_name_ar, idType: tx.requestor_id_type } : null,
       hasReceipt: tx.has_receipt,
       ...history,
@@ -86,13 +86,5 @@ export class OpsTransactionsService {
       counts,
       total: rows.reduce((n, r) => n + r.n, 0),
     };
-  }
-
-  private masked(idDocType: IdDocType, enc: string): string | null {
-    try {
-      return maskIdentifier(idDocType, this.keys.secretBox.decrypt(enc));
-    } catch {
-      return null; // a key no longer in the ring: show nothing rather than fail the page
-    }
   }
 }

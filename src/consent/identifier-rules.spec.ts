@@ -1,4 +1,6 @@
-import { isEmiratesIdChecksumValid, maskIdentifier, normalizeIdentifier, withEmiratesIdCheckDigit } from './identifier-rules';
+import { randomBytes } from 'node:crypto';
+import { SecretBox } from '../common/secret-box';
+import { isEmiratesIdChecksumValid, maskIdentifier, maskStoredIdentifier, normalizeIdentifier, withEmiratesIdCheckDigit } from './identifier-rules';
 
 describe('identifier rules', () => {
   const eid = withEmiratesIdCheckDigit('78419901234567');
@@ -29,5 +31,12 @@ describe('identifier rules', () => {
   it('masks identifiers for listings', () => {
     expect(maskIdentifier('EMIRATES_ID', eid)).toBe(`784-****-*******-${eid[14]}`);
     expect(maskIdentifier('PASSPORT', 'A1234567')).toBe('A******7');
+  });
+
+  it('masks a stored identifier, and shows nothing once its key has left the ring', () => {
+    const old = new SecretBox([{ id: 'k1', key: randomBytes(32) }]);
+    const stored = old.encrypt('784199012345674');
+    expect(maskStoredIdentifier(old, 'EMIRATES_ID', stored)).toBe('784-****-*******-4');
+    expect(maskStoredIdentifier(new SecretBox([{ id: 'k2', key: randomBytes(32) }]), 'EMIRATES_ID', stored)).toBeNull();
   });
 });

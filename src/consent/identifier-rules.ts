@@ -1,3 +1,4 @@
+import type { SecretBox } from '../common/secret-box';
 import type { IdDocType } from '../users/id-doc-types';
 
 /**
@@ -48,6 +49,18 @@ export function maskIdentifier(idDocType: IdDocType, normalized: string): string
   if (idDocType === 'EMIRATES_ID' && normalized.length === 15) return `784-****-*******-${normalized[14]}`;
   if (normalized.length <= 2) return '*'.repeat(normalized.length);
   return normalized[0] + '*'.repeat(normalized.length - 2) + normalized[normalized.length - 1];
+}
+
+/**
+ * A stored (encrypted) identifier, decrypted and masked; null when its key has left the ring, so a
+ * page or an export shows nothing for it rather than failing.
+ */
+export function maskStoredIdentifier(box: SecretBox, idDocType: IdDocType, enc: string): string | null {
+  try {
+    return maskIdentifier(idDocType, box.decrypt(enc));
+  } catch {
+    return null;
+  }
 }
 
 /** Completes a 14-digit Emirates ID body with its Luhn check digit (for demos and tests). */

@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { KEY_MATERIAL } from '../common/core.module';
 import { ApiError } from '../common/errors/api-error';
-import { maskIdentifier } from '../consent/identifier-rules';
+import { maskStoredIdentifier } from '../consent/identifier-rules';
 import { isUuid } from '../common/uuid';
 import type { KeyMaterial } from '../common/key-material';
-import type { IdDocType } from '../users/id-doc-types';
 import { ProfileRow, UserDataRepository } from './user-data.repository';
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -56,7 +55,7 @@ export class UserRightsService {
         nameAr: profile.name_ar,
         verified: profile.verified,
         createdAt: iso(profile.created_at),
-        documents: documents.map((d) => ({ idDocType: d.id_doc_type, identifier: this.masked(d.id_doc_type, d.identifier_enc) })),
+        documents: documents.map((d) => ({ idDocType: d.id_doc_type, identifier: maskStoredIdentifier(this.keys.secretBox, d.id_doc_type, d.identifier_enc) })),
       },
       transactions: transactions.map((t) => ({
         uaePassTransactionID: t.id,
@@ -125,13 +124,5 @@ export class UserRightsService {
     const profile = isUuid(userId) ? await this.repo.findProfile(userId) : undefined;
     if (!profile) throw new ApiError('0001');
     return profile;
-  }
-
-  private masked(idDocType: IdDocType, enc: string): string | null {
-    try {
-      return maskIdentifier(idDocType, this.keys.secretBox.decrypt(enc));
-    } catch {
-      return null; // under a key no longer in the ring: show nothing rather than fail the export
-    }
   }
 }
