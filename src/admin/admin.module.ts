@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DatabaseModule } from '../database/database.module';
 import { SecurityModule } from '../security/security.module';
 import { ServiceProvidersModule } from '../service-providers/service-providers.module';
+import { UsersModule } from '../users/users.module';
 import { AdminOnboardingController } from './admin.controller';
 import { OnboardingService } from './onboarding.service';
 import { OpsServiceProvidersController, OpsTransactionsController } from './ops-controller';
@@ -9,7 +10,7 @@ import { OpsServiceProvidersService } from './ops-service-providers.service';
 import { OpsTransactionsService } from './ops-transactions.service';
 
 @Module({
-  imports: [DatabaseModule, SecurityModule, ServiceProvidersModule],
+  imports: [DatabaseModule, SecurityModule, ServiceProvidersModule, UsersModule],
   controllers: [AdminOnboardingController, OpsTransactionsController, OpsServiceProvidersController],
   providers: [OnboardingService, OpsTransactionsService, OpsServiceProvidersService],
   exports: [OnboardingService],
