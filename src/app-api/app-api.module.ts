@@ -8,10 +8,11 @@ import { AppConsentsController, AppDevicesController, AppStandingConsentsControl
 import { AppConsentsService } from './app-consents.service';
 import { DecisionMediaTypeGuard } from './decision-media-type.guard';
 import { ReferenceAppServer } from './reference-app';
+import { NotificationsModule } from '../notifications/notifications.module';
 
 /** The user's side: /app/v1 routes, decisions and receipts, the SP's receipt route, and the web app at /app/. */
 @Module({
-  imports: [ConsentModule, SecurityModule, ServiceProvidersModule],
+  imports: [ConsentModule, NotificationsModule, SecurityModule, ServiceProvidersModule],
   controllers: [AppConsentsController, AppDevicesController, AppStandingConsentsController, ReceiptController],
   // ReceiptService comes from ConsentModule: a reuse of a standing consent issues receipts too.
   providers: [AppConsentsService, DecisionService, DecisionMediaTypeGuard, ReferenceAppServer],

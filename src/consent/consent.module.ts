@@ -13,9 +13,10 @@ import { SendBatcher } from './send-batcher';
 import { SendConsentService } from './send-consent.service';
 import { SpEventsService } from './sp-events.service';
 import { TransactionStatusService } from './transaction-status.service';
+import { OutboxModule } from '../outbox/outbox.module';
 
 @Module({
-  imports: [DatabaseModule, SecurityModule, ServiceProvidersModule, UsersModule],
+  imports: [DatabaseModule, OutboxModule, SecurityModule, ServiceProvidersModule, UsersModule],
   controllers: [ConsentController, SpEventsController],
   providers: [
     IdentifierProbes,

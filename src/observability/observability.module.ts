@@ -5,10 +5,12 @@ import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 import { OpsRollupRepository } from './ops-rollup.repository';
 import { OpsRollupService } from './ops-rollup.service';
+import { CallbacksModule } from '../callbacks/callbacks.module';
+import { NotificationsModule } from '../notifications/notifications.module';
 
 /** Prometheus metrics and the 5-minute rollups behind the console's charts (logging is configured in logging.ts through LoggerModule). */
 @Module({
-  imports: [DiscoveryModule, ConsentModule],
+  imports: [DiscoveryModule, ConsentModule, NotificationsModule, CallbacksModule],
   controllers: [MetricsController],
   providers: [MetricsService, OpsRollupRepository, OpsRollupService],
   exports: [MetricsService, OpsRollupService],

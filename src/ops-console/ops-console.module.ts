@@ -13,6 +13,8 @@ import { OpsJobsService } from './ops-jobs.service';
 import { OpsOidcService } from './ops-oidc.service';
 import { OpsOverviewService } from './ops-overview.service';
 import { OpsSessionStore } from './ops-session.store';
+import { CallbacksModule } from '../callbacks/callbacks.module';
+import { NotificationsModule } from '../notifications/notifications.module';
 
 /**
  * The ops console at /ops: operators sign in through the organisation's OpenID provider.
@@ -24,7 +26,7 @@ export class OpsConsoleModule {
     if (!config.opsOidcIssuer) return { module: OpsConsoleModule };
     return {
       module: OpsConsoleModule,
-      imports: [AdminModule, DatabaseModule, ServiceProvidersModule, ObservabilityModule],
+      imports: [AdminModule, DatabaseModule, ServiceProvidersModule, ObservabilityModule, NotificationsModule, CallbacksModule],
       controllers: [OpsAuthController, OpsPagesController],
       // The ops API's services are stateless; the console gets its own instances of them.
       providers: [
