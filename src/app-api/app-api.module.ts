@@ -2,13 +2,13 @@ import { Module } from '@nestjs/common';
 import { ConsentModule } from '../consent/consent.module';
 import { DecisionService } from '../consent/decision.service';
 import { ReceiptController } from '../consent/receipt.controller';
+import { NotificationsModule } from '../notifications/notifications.module';
 import { SecurityModule } from '../security/security.module';
 import { ServiceProvidersModule } from '../service-providers/service-providers.module';
 import { AppConsentsController, AppDevicesController, AppStandingConsentsController } from './app-consents.controller';
 import { AppConsentsService } from './app-consents.service';
 import { DecisionMediaTypeGuard } from './decision-media-type.guard';
 import { ReferenceAppServer } from './reference-app';
-import { NotificationsModule } from '../notifications/notifications.module';
 
 /** The user's side: /app/v1 routes, decisions and receipts, the SP's receipt route, and the web app at /app/. */
 @Module({

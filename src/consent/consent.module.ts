@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DatabaseModule } from '../database/database.module';
+import { OutboxModule } from '../outbox/outbox.module';
 import { SecurityModule } from '../security/security.module';
 import { ServiceProvidersModule } from '../service-providers/service-providers.module';
 import { UsersModule } from '../users/users.module';
@@ -13,7 +14,6 @@ import { SendBatcher } from './send-batcher';
 import { SendConsentService } from './send-consent.service';
 import { SpEventsService } from './sp-events.service';
 import { TransactionStatusService } from './transaction-status.service';
-import { OutboxModule } from '../outbox/outbox.module';
 
 @Module({
   imports: [DatabaseModule, OutboxModule, SecurityModule, ServiceProvidersModule, UsersModule],

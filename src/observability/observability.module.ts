@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { CallbacksModule } from '../callbacks/callbacks.module';
 import { ConsentModule } from '../consent/consent.module';
+import { NotificationsModule } from '../notifications/notifications.module';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 import { OpsRollupRepository } from './ops-rollup.repository';
 import { OpsRollupService } from './ops-rollup.service';
-import { CallbacksModule } from '../callbacks/callbacks.module';
-import { NotificationsModule } from '../notifications/notifications.module';
 
 /** Prometheus metrics and the 5-minute rollups behind the console's charts (logging is configured in logging.ts through LoggerModule). */
 @Module({

@@ -2,9 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from '../admin/admin.module';
 import { OpsServiceProvidersService } from '../admin/ops-service-providers.service';
 import { OpsTransactionsService } from '../admin/ops-transactions.service';
+import { CallbacksModule } from '../callbacks/callbacks.module';
 import type { AppConfig } from '../config/config';
 import { ObservabilityModule } from '../observability/observability.module';
 import { DatabaseModule } from '../database/database.module';
+import { NotificationsModule } from '../notifications/notifications.module';
 import { ServiceProvidersModule } from '../service-providers/service-providers.module';
 import { OpsAccessGuard } from './ops-access';
 import { OpsAuthController, OpsPagesController } from './ops-console.controller';
@@ -13,8 +15,6 @@ import { OpsJobsService } from './ops-jobs.service';
 import { OpsOidcService } from './ops-oidc.service';
 import { OpsOverviewService } from './ops-overview.service';
 import { OpsSessionStore } from './ops-session.store';
-import { CallbacksModule } from '../callbacks/callbacks.module';
-import { NotificationsModule } from '../notifications/notifications.module';
 
 /**
  * The ops console at /ops: operators sign in through the organisation's OpenID provider.
