@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
@@ -7,7 +6,6 @@ import { AdminModule } from './admin/admin.module';
 import { AppApiModule } from './app-api/app-api.module';
 import { CallbacksModule } from './callbacks/callbacks.module';
 import { CoreModule } from './common/core.module';
-import { bullConnection } from './common/redis';
 import type { AppConfig } from './config/config';
 import { ConsentModule } from './consent/consent.module';
 import { DatabaseModule } from './database/database.module';
@@ -20,7 +18,6 @@ import { loggerOptions } from './observability/logging';
 import { ObservabilityModule } from './observability/observability.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { OutboxModule } from './outbox/outbox.module';
-import { queuePrefix } from './outbox/queue-options';
 import { OpsConsoleModule } from './ops-console/ops-console.module';
 import { PrivacyModule } from './privacy/privacy.module';
 import { SecurityModule } from './security/security.module';
@@ -35,8 +32,7 @@ export interface AppModuleOptions {
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
-    // The one place that decides whether this process consumes queues and runs the timers
-    // (RUNS_WORKERS: see workerOnly for the queue consumers).
+    // The one place that decides whether this process consumes queues and runs the timers.
     const workers = options.workers ?? config.workersInProcess;
     return {
       module: AppModule,
@@ -54,24 +50,18 @@ export class AppModule {
             return ds;
           },
         }),
-        BullModule.forRoot({
-          // Any topology (single node, Sentinel, Cluster); an add while Redis is away fails at once
-          // (the outbox row waits instead). See bullConnection.
-          connection: bullConnection(config),
-          prefix: queuePrefix(config),
-        }),
         DatabaseModule,
         SecurityModule,
-        OutboxModule,
+        OutboxModule.forRoot(config),
         ConsentModule,
         AdminModule,
         HealthModule,
         ObservabilityModule,
-        NotificationsModule,
+        NotificationsModule.forRoot(config, { workers }),
         AppApiModule,
-        CallbacksModule,
+        CallbacksModule.forRoot(config, { workers }),
         OpsConsoleModule.forRoot(config),
-        PrivacyModule,
+        PrivacyModule.forRoot(config, { workers }),
       ],
     };
   }
