@@ -1,7 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { KEY_MATERIAL } from '../common/core.module';
 import { ApiError } from '../common/errors/api-error';
 import { newWebhookSecret } from '../callbacks/standard-webhooks';
@@ -12,6 +10,8 @@ import type { KeyMaterial } from '../common/key-material';
 import { hashSecret, identifierHash, newSecret } from '../common/secret-box';
 import { TokenService } from '../security/token.service';
 import { SpDirectory } from '../service-providers/sp-directory.service';
+import { SpRepository } from '../service-providers/sp.repository';
+import { UserRepository } from '../users/user.repository';
 import { CreateServiceProviderDto, CreateUserDto, ServiceProviderCredentialsDto } from './dto/onboarding.dto';
 
 const UNIQUE_VIOLATION = '23505';
@@ -20,7 +20,8 @@ const UNIQUE_VIOLATION = '23505';
 @Injectable()
 export class OnboardingService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly spRepo: SpRepository,
+    private readonly users: UserRepository,
     @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
     private readonly sps: SpDirectory,
     private readonly tokens: TokenService,
@@ -34,23 +35,19 @@ export class OnboardingService {
     const box = this.keys.secretBox;
     const secretHash = await hashSecret(clientSecret);
     try {
-      await this.db.transaction(async (m) => {
-        await m.query(
-          `INSERT INTO service_providers (client_id, name, name_ar, client_secret_hash, callback_url, callback_api_key_enc, consent_ttl_seconds, standing_consent_max_days)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [
-            dto.clientId,
-            dto.name,
-            dto.nameAr,
-            secretHash,
-            dto.callbackUrl ?? null,
-            dto.callbackApiKey ? box.encrypt(dto.callbackApiKey) : null,
-            dto.consentTtlSeconds ?? null,
-            dto.standingConsentMaxDays ?? null,
-          ],
-        );
-        await m.query(`INSERT INTO sp_signing_secrets (id, sp_id, secret_enc) VALUES ($1, $2, $3)`, [randomUUID(), dto.clientId, box.encrypt(signingSecret)]);
-      });
+      await this.spRepo.create(
+        {
+          clientId: dto.clientId,
+          name: dto.name,
+          nameAr: dto.nameAr,
+          clientSecretHash: secretHash,
+          callbackUrl: dto.callbackUrl ?? null,
+          callbackApiKeyEnc: dto.callbackApiKey ? box.encrypt(dto.callbackApiKey) : null,
+          consentTtlSeconds: dto.consentTtlSeconds ?? null,
+          standingConsentMaxDays: dto.standingConsentMaxDays ?? null,
+        },
+        { id: randomUUID(), secretEnc: box.encrypt(signingSecret) },
+      );
     } catch (err) {
       if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new ApiError('ADM_1000001', { clientId: dto.clientId });
       throw err;
@@ -64,27 +61,20 @@ export class OnboardingService {
     await this.requireSp(clientId);
     const id = randomUUID();
     const signingSecret = newSecret();
-    await this.db.query(`INSERT INTO sp_signing_secrets (id, sp_id, secret_enc) VALUES ($1, $2, $3)`, [
-      id,
-      clientId,
-      this.keys.secretBox.encrypt(signingSecret),
-    ]);
+    await this.spRepo.addSigningSecret(clientId, id, this.keys.secretBox.encrypt(signingSecret));
     await this.sps.invalidate(clientId);
     return { id, signingSecret };
   }
 
   async listSigningSecrets(clientId: string) {
     await this.requireSp(clientId);
-    const rows: { id: string; created_at: Date; revoked_at: Date | null }[] = await this.db.query(
-      `SELECT id, created_at, revoked_at FROM sp_signing_secrets WHERE sp_id = $1 ORDER BY created_at`,
-      [clientId],
-    );
+    const rows = await this.spRepo.listSigningSecrets(clientId);
     return { items: rows.map((r) => ({ id: r.id, createdAt: r.created_at, revokedAt: r.revoked_at, active: r.revoked_at === null })) };
   }
 
   async revokeSigningSecret(clientId: string, secretId: string): Promise<void> {
     await this.requireSp(clientId);
-    await this.db.query(`UPDATE sp_signing_secrets SET revoked_at = now() WHERE sp_id = $1 AND id::text = $2 AND revoked_at IS NULL`, [clientId, secretId]);
+    await this.spRepo.revokeSigningSecret(clientId, secretId);
     await this.sps.invalidate(clientId);
   }
 
@@ -95,7 +85,7 @@ export class OnboardingService {
   async setWebhookSecret(clientId: string): Promise<{ webhookSecret: string }> {
     await this.requireSp(clientId);
     const webhookSecret = newWebhookSecret();
-    await this.db.query(`UPDATE service_providers SET webhook_secret_enc = $2 WHERE client_id = $1`, [clientId, this.keys.secretBox.encrypt(webhookSecret)]);
+    await this.spRepo.setWebhookSecret(clientId, this.keys.secretBox.encrypt(webhookSecret));
     await this.sps.invalidate(clientId);
     return { webhookSecret };
   }
@@ -103,7 +93,7 @@ export class OnboardingService {
   /** Turns Standard Webhooks signing off: callbacks carry UAE PASS's signature only. */
   async removeWebhookSecret(clientId: string): Promise<void> {
     await this.requireSp(clientId);
-    await this.db.query(`UPDATE service_providers SET webhook_secret_enc = NULL WHERE client_id = $1`, [clientId]);
+    await this.spRepo.setWebhookSecret(clientId, null);
     await this.sps.invalidate(clientId);
   }
 
@@ -115,18 +105,15 @@ export class OnboardingService {
     });
     const id = randomUUID();
     try {
-      await this.db.transaction(async (m) => {
-        await m.query(`INSERT INTO user_profiles (id, name, name_ar, verified) VALUES ($1, $2, $3, $4)`, [id, dto.name, dto.nameAr, dto.verified]);
-        for (const d of docs) {
-          await m.query(`INSERT INTO user_documents (id, user_id, id_doc_type, identifier_hash, identifier_enc) VALUES ($1, $2, $3, $4, $5)`, [
-            randomUUID(),
-            id,
-            d.idDocType,
-            identifierHash(this.keys.identifierHashKey, d.normalized),
-            this.keys.secretBox.encrypt(d.normalized),
-          ]);
-        }
-      });
+      await this.users.create(
+        { id, name: dto.name, nameAr: dto.nameAr, verified: dto.verified },
+        docs.map((d) => ({
+          id: randomUUID(),
+          idDocType: d.idDocType,
+          identifierHash: identifierHash(this.keys.identifierHashKey, d.normalized),
+          identifierEnc: this.keys.secretBox.encrypt(d.normalized),
+        })),
+      );
     } catch (err) {
       if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new ApiError('ADM_1000002', { idDocType: docs[0].idDocType });
       throw err;
@@ -136,13 +123,11 @@ export class OnboardingService {
 
   async issueUserToken(userId: string) {
     if (!/^[0-9a-f-]{36}$/i.test(userId)) throw new ApiError('ADM_1000003', { id: userId.slice(0, 64) });
-    const rows: unknown[] = await this.db.query(`SELECT 1 FROM user_profiles WHERE id = $1`, [userId]);
-    if (rows.length === 0) throw new ApiError('ADM_1000003', { id: userId });
+    if (!(await this.users.exists(userId))) throw new ApiError('ADM_1000003', { id: userId });
     return this.tokens.issueUserToken(userId);
   }
 
   private async requireSp(clientId: string): Promise<void> {
-    const rows: unknown[] = await this.db.query(`SELECT 1 FROM service_providers WHERE client_id = $1`, [clientId]);
-    if (rows.length === 0) throw new ApiError('CONS_1000012', { spId: clientId.slice(0, 128) });
+    if (!(await this.spRepo.exists(clientId))) throw new ApiError('CONS_1000012', { spId: clientId.slice(0, 128) });
   }
 }

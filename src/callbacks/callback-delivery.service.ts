@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { egressPolicyOf, egressPost, EgressRefused } from '../security/egress-policy';
 import { signedHeaders } from '../security/request-signature';
 import { SpDirectory } from '../service-providers/sp-directory.service';
+import { CallbackAttemptRepository } from './callback-attempt.repository';
 import type { CallbackEvent } from './callback-events';
 import { standardWebhookHeaders } from './standard-webhooks';
 
@@ -36,7 +35,7 @@ export class CallbackDelivery {
   private readonly logger = new Logger(CallbackDelivery.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly attempts: CallbackAttemptRepository,
     private readonly sps: SpDirectory,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -68,11 +67,7 @@ export class CallbackDelivery {
       };
       outcome = await this.post(url, headers, body, started);
     }
-    await this.db.query(
-      `INSERT INTO callback_attempts (transaction_id, status, attempt, url, status_code, error, latency_ms, delivered)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [event.transactionId, event.status, attempt, this.safeUrl(url), outcome.statusCode, outcome.error, outcome.latencyMs, outcome.delivered],
-    );
+    await this.attempts.insert({ transactionId: event.transactionId, status: event.status, attempt, url: this.safeUrl(url), ...outcome });
     if (!outcome.delivered) {
       this.logger.warn(`callback ${event.status} for ${event.transactionId} to ${sp.clientId} not delivered (attempt ${attempt}): ${outcome.error}`);
       throw new CallbackNotDelivered(outcome.error ?? 'not delivered');

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import type { ConsentStatus } from '../consent/consent-state-machine';
+import { OutboxOutcome, OutboxRepository } from '../outbox/outbox.repository';
+import { CallbackEventRepository } from './callback-event.repository';
 
 /** A committed event the SP hears about, as its callback reports it. */
 export interface CallbackEvent {
@@ -19,7 +19,7 @@ export interface CallbackEvent {
   earlierPending: boolean;
 }
 
-export type CallbackOutcomeKind = 'delivered' | 'failed' | 'skipped';
+export type CallbackOutcomeKind = OutboxOutcome;
 
 /**
  * The callback events in Postgres: what a callback says is read here, from the row committed
@@ -27,37 +27,17 @@ export type CallbackOutcomeKind = 'delivered' | 'failed' | 'skipped';
  */
 @Injectable()
 export class CallbackEvents {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    private readonly repo: CallbackEventRepository,
+    private readonly outbox: OutboxRepository,
+  ) {}
 
   /**
    * The committed event, and whether an earlier one of its transaction still holds it back (one
    * query); null when no callback event has that id (a job the relay never made).
    */
   async load(eventId: string): Promise<CallbackEvent | null> {
-    const rows: {
-      outbox_id: string;
-      transaction_id: string;
-      sp_id: string;
-      sp_transaction_id: string;
-      status: ConsentStatus;
-      at: Date;
-      sequence: number;
-      settled: boolean;
-      earlier_pending: boolean;
-    }[] = await this.db.query(
-      // Rows written before the DeliveryEvents migration have no consent event id: their outbox row still says what happened.
-      `SELECT o.id::text AS outbox_id, o.transaction_id, t.sp_id, t.sp_transaction_id,
-              COALESCE(e.to_status, o.payload->>'status') AS status, COALESCE(e.at, o.created_at) AS at,
-              COALESCE(e.sequence, 0) AS sequence, o.settled_at IS NOT NULL AND o.outcome IS DISTINCT FROM 'failed' AS settled,
-              EXISTS (SELECT 1 FROM outbox p WHERE p.transaction_id = o.transaction_id AND p.topic = 'callback' AND p.id < o.id AND p.settled_at IS NULL)
-                AS earlier_pending
-         FROM outbox o
-         JOIN consent_transactions t ON t.id = o.transaction_id
-         LEFT JOIN consent_events e ON e.transaction_id = o.transaction_id AND e.event_id = o.event_id
-        WHERE o.event_id = $1 AND o.topic = 'callback'`,
-      [eventId],
-    );
-    const r = rows[0];
+    const r = await this.repo.findByEventId(eventId);
     if (!r) return null;
     return {
       outboxId: r.outbox_id,
@@ -78,9 +58,6 @@ export class CallbackEvents {
    * except that an operator's retry of a failed event may still record its delivery.
    */
   async settle(event: CallbackEvent, outcome: CallbackOutcomeKind): Promise<void> {
-    await this.db.query(`UPDATE outbox SET settled_at = now(), outcome = $2 WHERE id = $1 AND (settled_at IS NULL OR outcome = 'failed')`, [
-      event.outboxId,
-      outcome,
-    ]);
+    await this.outbox.settle(event.outboxId, outcome);
   }
 }

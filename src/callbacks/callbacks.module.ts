@@ -2,7 +2,9 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import type { AppConfig } from '../config/config';
 import { ServiceProvidersModule } from '../service-providers/service-providers.module';
+import { CallbackAttemptRepository } from './callback-attempt.repository';
 import { CallbackDelivery } from './callback-delivery.service';
+import { CallbackEventRepository } from './callback-event.repository';
 import { CallbackEvents } from './callback-events';
 import { CallbackOutboxRoute } from './callback-outbox-route';
 import { CALLBACK_QUEUE } from './callback-queue';
@@ -16,7 +18,14 @@ import { CallbackProcessor } from './callback.processor';
 @Module({})
 export class CallbacksModule {
   static forRoot(_config: AppConfig, opts: { workers: boolean }): DynamicModule {
-    const providers: Provider[] = [CallbackDelivery, CallbackEvents, CallbackOutboxRoute, ...(opts.workers ? [CallbackProcessor] : [])];
+    const providers: Provider[] = [
+      CallbackAttemptRepository,
+      CallbackEventRepository,
+      CallbackDelivery,
+      CallbackEvents,
+      CallbackOutboxRoute,
+      ...(opts.workers ? [CallbackProcessor] : []),
+    ];
     return {
       module: CallbacksModule,
       global: true,

@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { isAllowedPushEndpoint } from '../security/egress-policy';
-import { DEVICE_PLATFORMS, DevicePlatform } from './device-platforms';
+import { DEVICE_LOCALES, DEVICE_PLATFORMS, DeviceLocale, DevicePlatform } from './device-platforms';
+import { DeviceRepository, DeviceRow } from './device.repository';
 
-export const DEVICE_LOCALES = ['en', 'ar'] as const;
-export type DeviceLocale = (typeof DEVICE_LOCALES)[number];
+// The app API's device DTO names the locales through this file.
+export { DEVICE_LOCALES, type DeviceLocale } from './device-platforms';
+
 const MAX_PUSH_TOKEN = 4096;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -26,15 +26,6 @@ export interface RegisteredDevice {
   pushToken: string;
   locale: DeviceLocale;
   createdAt: Date;
-}
-
-export interface DeviceRow {
-  id: string;
-  user_id: string;
-  platform: DevicePlatform;
-  push_token: string;
-  locale: DeviceLocale;
-  created_at: Date;
 }
 
 export const toDevice = (r: DeviceRow): RegisteredDevice => ({
@@ -55,54 +46,36 @@ const bad = (en: string, ar: string) => new ApiError('NTF_1000002', { reason: en
 @Injectable()
 export class DeviceRegistry {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: DeviceRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async register(userId: string, reg: DeviceRegistration): Promise<RegisteredDevice> {
     this.check(reg);
-    const rows: DeviceRow[] = await this.db.query(
-      `INSERT INTO devices (id, user_id, platform, push_token, locale) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (user_id, platform, push_token) DO UPDATE SET locale = EXCLUDED.locale
-       RETURNING id, user_id, platform, push_token, locale, created_at`,
-      [randomUUID(), userId, reg.platform, reg.pushToken, reg.locale ?? 'en'],
-    );
-    return toDevice(rows[0]);
+    return toDevice(await this.repo.upsert({ id: randomUUID(), userId, platform: reg.platform, pushToken: reg.pushToken, locale: reg.locale ?? 'en' }));
   }
 
   /** Removes one of the user's devices; NTF_1000001 when it is not theirs. */
   async unregister(userId: string, deviceId: string): Promise<void> {
     if (!UUID.test(deviceId)) throw new ApiError('NTF_1000001', { deviceId: deviceId.slice(0, 64) });
-    // Wrapped in a SELECT: TypeORM answers a bare DELETE as [rows, count], not rows.
-    const rows: unknown[] = await this.db.query(`WITH gone AS (DELETE FROM devices WHERE id = $1 AND user_id = $2 RETURNING id) SELECT id FROM gone`, [
-      deviceId,
-      userId,
-    ]);
-    if (rows.length === 0) throw new ApiError('NTF_1000001', { deviceId });
+    if (!(await this.repo.deleteOwned(userId, deviceId))) throw new ApiError('NTF_1000001', { deviceId });
   }
 
   async list(userId: string): Promise<RegisteredDevice[]> {
-    const rows: DeviceRow[] = await this.db.query(
-      `SELECT id, user_id, platform, push_token, locale, created_at FROM devices WHERE user_id = $1 ORDER BY created_at, id`,
-      [userId],
-    );
-    return rows.map(toDevice);
+    return (await this.repo.listByUser(userId)).map(toDevice);
   }
 
   /** The user's device, or NTF_1000001 (also for a malformed id or another user's device). */
   async get(userId: string, deviceId: string): Promise<RegisteredDevice> {
     if (!UUID.test(deviceId)) throw new ApiError('NTF_1000001', { deviceId: deviceId.slice(0, 64) });
-    const rows: DeviceRow[] = await this.db.query(`SELECT id, user_id, platform, push_token, locale, created_at FROM devices WHERE id = $1 AND user_id = $2`, [
-      deviceId,
-      userId,
-    ]);
-    if (!rows[0]) throw new ApiError('NTF_1000001', { deviceId });
-    return toDevice(rows[0]);
+    const row = await this.repo.findOwned(userId, deviceId);
+    if (!row) throw new ApiError('NTF_1000001', { deviceId });
+    return toDevice(row);
   }
 
   /** Called by the push worker when a provider answers that the token is gone for good. */
   async removeUnreachable(deviceId: string): Promise<void> {
-    await this.db.query(`DELETE FROM devices WHERE id = $1`, [deviceId]);
+    await this.repo.delete(deviceId);
   }
 
   private check(reg: DeviceRegistration): void {

@@ -4,7 +4,10 @@ import type { AppConfig } from '../config/config';
 import { ConsentModule } from '../consent/consent.module';
 import { SecurityModule } from '../security/security.module';
 import { DeviceRegistry } from './device-registry.service';
+import { DeviceRepository } from './device.repository';
+import { NotificationAttemptRepository } from './notification-attempt.repository';
 import { PROVIDERS } from './providers/push-providers';
+import { PushJobRepository } from './push-job.repository';
 import { PushOutboxRoute } from './push-outbox-route';
 import { PushProcessor } from './push.processor';
 import { QueueBoard } from './queue-board';
@@ -27,7 +30,17 @@ export class NotificationsModule {
       global: true,
       imports: [BullModule.registerQueue({ name: PUSH_QUEUE }), ConsentModule, SecurityModule],
       controllers: [SseController],
-      providers: [PushOutboxRoute, DeviceRegistry, SseHub, QueueBoard, ...PROVIDERS, ...processors],
+      providers: [
+        DeviceRepository,
+        NotificationAttemptRepository,
+        PushJobRepository,
+        PushOutboxRoute,
+        DeviceRegistry,
+        SseHub,
+        QueueBoard,
+        ...PROVIDERS,
+        ...processors,
+      ],
       exports: [BullModule, DeviceRegistry, SseHub],
     };
   }

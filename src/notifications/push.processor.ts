@@ -1,42 +1,17 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Job, UnrecoverableError } from 'bullmq';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ConsentTransitions } from '../consent/consent-transitions.service';
 import { Batcher } from '../common/batcher';
-import { runPrepared } from '../database/prepared';
-import { DeviceRegistry, DeviceRow, RegisteredDevice, toDevice } from './device-registry.service';
+import { DeviceRegistry, RegisteredDevice, toDevice } from './device-registry.service';
+import { NotificationAttempt, NotificationAttemptRepository } from './notification-attempt.repository';
+import { PushJobRepository, PushJobRow } from './push-job.repository';
 import { pushContent, PushSubject } from './push-content';
 import { PushProviders } from './providers/push-providers';
 import type { PushOutcome } from './providers/push-provider';
 import { eventIdOfJob, OutboxJobData } from '../outbox/outbox-jobs';
 import { PUSH_QUEUE, workerLockOptions } from './queues';
-
-interface TransactionRow {
-  event_id: string;
-  transaction_id: string;
-  status: string;
-  user_id: string;
-  purpose: string | null;
-  purpose_ar: string | null;
-  requester_name: string;
-  requester_name_ar: string;
-  devices: DeviceRow[];
-  reached: string[];
-}
-
-interface AttemptRow {
-  transactionId: string;
-  deviceId: string;
-  platform: string;
-  attempt: number;
-  outcome: string;
-  statusCode: number | null;
-  detail: string | null;
-  latencyMs: number;
-}
 
 export interface PushJobResult {
   delivered: number;
@@ -58,12 +33,13 @@ export interface PushJobResult {
 export class PushProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(PushProcessor.name);
   /** The jobs running at once load their transactions with one query… */
-  private readonly loads = new Batcher<string, TransactionRow | undefined>((ids) => this.loadJobs(ids), { maxBatch: 200, windowMs: 2 });
+  private readonly loads = new Batcher<string, PushJobRow | undefined>((ids) => this.loadJobs(ids), { maxBatch: 200, windowMs: 2 });
   /** …and write their devices' attempt rows with one statement. */
-  private readonly attempts = new Batcher<AttemptRow, void>((rows) => this.insertAttempts(rows), { maxBatch: 500, windowMs: 2 });
+  private readonly attempts = new Batcher<NotificationAttempt, void>((rows) => this.insertAttempts(rows), { maxBatch: 500, windowMs: 2 });
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly jobRepo: PushJobRepository,
+    private readonly attemptRepo: NotificationAttemptRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly devices: DeviceRegistry,
     private readonly providers: PushProviders,
@@ -139,48 +115,13 @@ export class PushProcessor extends WorkerHost implements OnApplicationBootstrap 
     return result;
   }
 
-  private async insertAttempts(rows: AttemptRow[]): Promise<void[]> {
-    await runPrepared(
-      this.db,
-      'push_attempts_insert',
-      `INSERT INTO notification_attempts (transaction_id, device_id, platform, attempt, outcome, status_code, detail, latency_ms)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::int[], $7::text[], $8::int[])`,
-      [
-        rows.map((r) => r.transactionId),
-        rows.map((r) => r.deviceId),
-        rows.map((r) => r.platform),
-        rows.map((r) => r.attempt),
-        rows.map((r) => r.outcome),
-        rows.map((r) => r.statusCode),
-        rows.map((r) => r.detail),
-        rows.map((r) => r.latencyMs),
-      ],
-    );
+  private async insertAttempts(rows: NotificationAttempt[]): Promise<void[]> {
+    await this.attemptRepo.insertMany(rows);
     return rows.map(() => undefined);
   }
 
-  /**
-   * The transaction, its SP's names, the user's devices and the devices an earlier attempt (or
-   * a worker that died) already reached: one query for every job running at once. A job names
-   * the committed push event (the outbox row); the transaction is the row's.
-   */
-  private async loadJobs(eventIds: string[]): Promise<(TransactionRow | undefined)[]> {
-    const rows = await runPrepared<TransactionRow>(
-      this.db,
-      'push_jobs_load_by_event',
-      `SELECT o.event_id, t.id AS transaction_id, t.status, t.user_id, t.purpose, t.purpose_ar,
-              COALESCE(t.requestor_name, sp.name) AS requester_name,
-              COALESCE(t.requestor_name_ar, t.requestor_name, sp.name_ar) AS requester_name_ar,
-              COALESCE((SELECT json_agg(d ORDER BY d.created_at, d.id)
-                          FROM (SELECT id, user_id, platform, push_token, locale, created_at FROM devices WHERE user_id = t.user_id) d), '[]') AS devices,
-              ARRAY(SELECT DISTINCT a.device_id::text FROM notification_attempts a
-                     WHERE a.transaction_id = t.id AND a.outcome = 'delivered' AND a.device_id IS NOT NULL) AS reached
-         FROM outbox o
-         JOIN consent_transactions t ON t.id = o.transaction_id
-         JOIN service_providers sp ON sp.client_id = t.sp_id
-        WHERE o.event_id = ANY($1::uuid[]) AND o.topic = 'push'`,
-      [eventIds],
-    );
+  private async loadJobs(eventIds: string[]): Promise<(PushJobRow | undefined)[]> {
+    const rows = await this.jobRepo.loadByEvents(eventIds);
     const byEvent = new Map(rows.map((r) => [r.event_id, r]));
     return eventIds.map((id) => byEvent.get(id));
   }

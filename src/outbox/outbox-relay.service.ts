@@ -7,6 +7,7 @@ import { waitForReplicas } from '../common/redis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { OutboxJobData, outboxJobId } from './outbox-jobs';
 import { OutboxRoutes } from './outbox-routes';
+import { OutboxRepository, OutboxRow } from './outbox.repository';
 import { OutboxSignal } from './outbox-signal';
 import type { OutboxTopic } from './outbox-topics';
 import { jobOptions } from './queue-options';
@@ -33,6 +34,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly outbox: OutboxRepository,
     private readonly routes: OutboxRoutes,
     private readonly signal: OutboxSignal,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -83,10 +85,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   /** Relays one batch; answers how many rows it moved. */
   async relayOnce(): Promise<number> {
     return this.db.transaction(async (m) => {
-      const rows: OutboxRow[] = await m.query(
-        `SELECT id, topic, event_id, transaction_id, settled_at IS NOT NULL AS settled FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [BATCH],
-      );
+      const rows = await this.outbox.claimUndispatched(BATCH, m);
       if (rows.length === 0) return 0;
       const queues = [];
       const finishedBefore: { id: string; outcome: 'delivered' | 'failed' }[] = [];
@@ -124,8 +123,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       }
       // On Sentinel: a job only the dying master held would be lost by a failover; the row waits instead.
       await waitForReplicas(this.config, ...queues);
-      await m.query(`UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
-      for (const f of finishedBefore) await m.query(`UPDATE outbox SET settled_at = now(), outcome = $2 WHERE id = $1`, [f.id, f.outcome]);
+      await this.outbox.markDispatched(
+        rows.map((r) => r.id),
+        m,
+      );
+      for (const f of finishedBefore) await this.outbox.recordFinished(f.id, f.outcome, m);
       return rows.length;
     });
   }
@@ -146,14 +148,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       return data === null ? undefined : { data, finishedOn, failedReason };
     });
   }
-}
-
-interface OutboxRow {
-  id: string;
-  topic: OutboxTopic;
-  event_id: string;
-  transaction_id: string;
-  settled: boolean;
 }
 
 function jobData(r: OutboxRow): OutboxJobData {

@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/config';
 import { OutboxRelay } from './outbox-relay.service';
 import { OutboxRoutes } from './outbox-routes';
 import { OutboxSignal } from './outbox-signal';
+import { OutboxRepository } from './outbox.repository';
 import { queuePrefix } from './queue-options';
 
 /**
@@ -27,8 +28,8 @@ export class OutboxModule {
           prefix: queuePrefix(config),
         }),
       ],
-      providers: [OutboxRelay, OutboxRoutes, OutboxSignal],
-      exports: [OutboxRelay, OutboxRoutes, OutboxSignal],
+      providers: [OutboxRepository, OutboxRelay, OutboxRoutes, OutboxSignal],
+      exports: [OutboxRepository, OutboxRelay, OutboxRoutes, OutboxSignal],
     };
   }
 }

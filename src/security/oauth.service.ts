@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { ApiError } from '../common/errors/api-error';
 import { isDependencyDown } from '../common/errors/dependency-down';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { OAuthClientRepository } from './oauth-client.repository';
 import { RateLimiter } from './rate-limiter';
 import { hashSecret, verifySecret } from '../common/secret-box';
 import { ADMIN_SCOPE, OPENID_SCOPE, SP_CONSENT_SCOPE, TokenService } from './token.service';
@@ -32,7 +31,7 @@ export class OAuthService implements OnApplicationBootstrap {
   private readonly logger = new Logger(OAuthService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly clients: OAuthClientRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokens: TokenService,
     private readonly limiter: RateLimiter,
@@ -42,13 +41,9 @@ export class OAuthService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const { adminClientId: id, adminClientSecret: secret } = this.config;
     if (!id || !secret) return;
-    const rows: { client_secret_hash: string }[] = await this.db.query(`SELECT client_secret_hash FROM admin_clients WHERE client_id = $1`, [id]);
-    if (rows[0] && (await verifySecret(secret, rows[0].client_secret_hash))) return;
-    await this.db.query(
-      `INSERT INTO admin_clients (client_id, client_secret_hash) VALUES ($1, $2)
-       ON CONFLICT (client_id) DO UPDATE SET client_secret_hash = EXCLUDED.client_secret_hash`,
-      [id, await hashSecret(secret)],
-    );
+    const hash = await this.clients.findAdminSecretHash(id);
+    if (hash && (await verifySecret(secret, hash))) return;
+    await this.clients.upsertAdmin(id, await hashSecret(secret));
     this.logger.log(`admin client ${id} is ready`);
   }
 
@@ -114,12 +109,7 @@ export class OAuthService implements OnApplicationBootstrap {
   }
 
   private async authenticate(clientId: string, clientSecret: string): Promise<'sp' | 'admin'> {
-    const rows: { kind: 'sp' | 'admin'; hash: string; disabled: boolean }[] = await this.db.query(
-      `SELECT 'sp' AS kind, client_secret_hash AS hash, disabled FROM service_providers WHERE client_id = $1
-       UNION ALL SELECT 'admin', client_secret_hash, false FROM admin_clients WHERE client_id = $1`,
-      [clientId],
-    );
-    for (const row of rows) {
+    for (const row of await this.clients.findCredentials(clientId)) {
       if (!row.disabled && (await verifySecret(clientSecret, row.hash))) return row.kind;
     }
     throw this.invalidClient();

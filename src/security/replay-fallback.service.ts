@@ -1,9 +1,8 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { REDIS } from '../common/core.module';
 import { ApiError } from '../common/errors/api-error';
 import type { RedisClient } from '../common/redis';
+import { ReplayRecordRepository } from './replay-record.repository';
 
 /**
  * Replay protection when Redis is away. Redis stays the fast path; while it is unreachable, a
@@ -33,7 +32,7 @@ export class ReplayFallback implements OnModuleInit {
   private downSince?: number;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly records: ReplayRecordRepository,
     @Inject(REDIS) private readonly redis: RedisClient,
   ) {}
 
@@ -70,15 +69,9 @@ export class ReplayFallback implements OnModuleInit {
    * `alsoInRedis`: Redis holds it too, so later requests need not be checked against Postgres.
    */
   async recordOnce(caller: string, digest: string, ttlMs: number, alsoInRedis = false): Promise<void> {
-    const rows: unknown[] = await this.db.query(
-      `INSERT INTO replay_records (caller, digest, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))
-       ON CONFLICT (caller, digest) DO UPDATE SET expires_at = EXCLUDED.expires_at
-         WHERE replay_records.expires_at <= now()
-       RETURNING 1`,
-      [caller, digest, ttlMs / 1000],
-    );
+    const recorded = await this.records.recordOnce(caller, digest, ttlMs / 1000);
     if (!alsoInRedis) this.activeUntil = Math.max(this.activeUntil, Date.now() + ttlMs);
-    if (rows.length === 0) throw new ApiError('SEC_1000004');
+    if (!recorded) throw new ApiError('SEC_1000004');
   }
 
   /**
@@ -89,9 +82,9 @@ export class ReplayFallback implements OnModuleInit {
     if (Date.now() < this.activeUntil) return true;
     if (Date.now() - this.checkedAt < 1000) return false;
     this.checkedAt = Date.now();
-    const rows: { until: Date | null }[] = await this.db.query(`SELECT max(expires_at) AS until FROM replay_records WHERE expires_at > now()`);
-    if (rows[0]?.until) this.activeUntil = new Date(rows[0].until).getTime();
-    else if (this.activeUntil > 0) await this.db.query(`DELETE FROM replay_records WHERE expires_at <= now()`);
+    const until = await this.records.lastExpiry();
+    if (until) this.activeUntil = new Date(until).getTime();
+    else if (this.activeUntil > 0) await this.records.deleteExpired();
     return Date.now() < this.activeUntil;
   }
 }

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import {
   createLocalJWKSet,
@@ -15,12 +14,12 @@ import {
   SignJWT,
 } from 'jose';
 import Redis from 'ioredis';
-import { DataSource } from 'typeorm';
 import { KEY_MATERIAL, REDIS, redisKey } from '../common/core.module';
 import { ApiError } from '../common/errors/api-error';
 import { subscriberOf } from '../common/redis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { KeyMaterial } from '../common/key-material';
+import { TokenKeyRepository } from './token-key.repository';
 
 export const SP_CONSENT_SCOPE = 'urn:uae:digitalid:backend_api:manage_user_consent';
 export const ADMIN_SCOPE = 'muwafaqa:admin';
@@ -81,7 +80,7 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
   private keyGeneration = 0;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: TokenKeyRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(KEY_MATERIAL) private readonly keyMaterial: KeyMaterial,
     @Inject(REDIS) private readonly redis: Redis,
@@ -114,9 +113,7 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
 
   /** Every key, with its state, for operators (public parts only). */
   async listKeys() {
-    const rows: { kid: string; alg: string; created_at: Date; retired_at: Date | null }[] = await this.db.query(
-      `SELECT kid, alg, created_at, retired_at FROM token_signing_keys ORDER BY created_at DESC`,
-    );
+    const rows = await this.repo.listAll();
     const signing = this.keys[0]?.kid;
     return {
       items: rows.map((r) => ({
@@ -135,14 +132,10 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
    * stops verifying on every instance. The key signing new tokens cannot be retired; rotate first.
    */
   async retire(kid: string): Promise<void> {
-    const rows: { kid: string; newest: boolean }[] = await this.db.query(
-      `SELECT kid, kid = (SELECT kid FROM token_signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1) AS newest
-         FROM token_signing_keys WHERE kid = $1 AND retired_at IS NULL`,
-      [kid],
-    );
-    if (!rows[0]) throw new ApiError('SEC_1000008', { kid: kid.slice(0, 64) });
-    if (rows[0].newest) throw new ApiError('SEC_1000009', { kid });
-    await this.db.query(`UPDATE token_signing_keys SET retired_at = now() WHERE kid = $1`, [kid]);
+    const key = await this.repo.findLive(kid);
+    if (!key) throw new ApiError('SEC_1000008', { kid: kid.slice(0, 64) });
+    if (key.newest) throw new ApiError('SEC_1000009', { kid });
+    await this.repo.retire(kid);
     await this.keysChanged();
   }
 
@@ -162,12 +155,7 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
     const kid = randomUUID();
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: ALG, use: 'sig' };
     const privateJwk = await exportJWK(privateKey);
-    await this.db.query(`INSERT INTO token_signing_keys (kid, alg, public_jwk, private_jwk_enc) VALUES ($1, $2, $3, $4)`, [
-      kid,
-      ALG,
-      publicJwk,
-      this.keyMaterial.secretBox.encrypt(JSON.stringify(privateJwk)),
-    ]);
+    await this.repo.insert({ kid, alg: ALG, publicJwk, privateJwkEnc: this.keyMaterial.secretBox.encrypt(JSON.stringify(privateJwk)) });
     await this.keysChanged();
     this.logger.log(`token signing key ${kid} added`);
     return kid;
@@ -175,24 +163,13 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
 
   /** Retires keys older than the newest, once no token they signed can still be live. */
   async retireOldKeys(): Promise<{ retired: string[] }> {
-    // The CTE makes TypeORM answer plain rows (a bare UPDATE answers [rows, count]).
-    const rows: { kid: string }[] = await this.db.query(
-      `WITH retired AS (
-         UPDATE token_signing_keys SET retired_at = now()
-          WHERE retired_at IS NULL
-            AND kid <> (SELECT kid FROM token_signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1)
-            AND created_at < now() - make_interval(secs => $1) RETURNING kid)
-       SELECT kid FROM retired`,
-      [Math.max(this.config.tokenTtlSeconds, this.config.userTokenTtlSeconds) * 2],
-    );
-    if (rows.length > 0) await this.keysChanged();
-    return { retired: rows.map((r) => r.kid) };
+    const retired = await this.repo.retireOlderThan(Math.max(this.config.tokenTtlSeconds, this.config.userTokenTtlSeconds) * 2);
+    if (retired.length > 0) await this.keysChanged();
+    return { retired };
   }
 
   async refreshKeys(): Promise<void> {
-    const rows: { kid: string; public_jwk: JWK; private_jwk_enc: string }[] = await this.db.query(
-      `SELECT kid, public_jwk, private_jwk_enc FROM token_signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC`,
-    );
+    const rows = await this.repo.listLive();
     this.keys = await Promise.all(
       rows.map(async (r) => ({
         kid: r.kid,
@@ -284,8 +261,7 @@ export class TokenService implements OnModuleInit, OnModuleDestroy {
       return false;
     }
     if (typeof kid !== 'string' || kid.length > 64 || this.keys.some((k) => k.kid === kid)) return false;
-    const rows: unknown[] = await this.db.query(`SELECT 1 FROM token_signing_keys WHERE kid = $1 AND retired_at IS NULL`, [kid]);
-    return rows.length > 0;
+    return this.repo.isLive(kid);
   }
 
   private async verifyExternal(token: string): Promise<Principal | null> {

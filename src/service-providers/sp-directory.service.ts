@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
-import { DataSource } from 'typeorm';
 import { KEY_MATERIAL, REDIS, redisKey } from '../common/core.module';
 import { subscriberOf } from '../common/redis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { KeyMaterial } from '../common/key-material';
 import { LruCache } from './lru-cache';
+import { SpRepository } from './sp.repository';
 
 /** What a request needs to know about an SP, with its secrets decrypted, cached in memory. */
 export interface SpProfile {
@@ -44,7 +43,7 @@ export class SpDirectory implements OnModuleInit, OnModuleDestroy {
   private readonly channel: string;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: SpRepository,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -87,26 +86,7 @@ export class SpDirectory implements OnModuleInit, OnModuleDestroy {
   }
 
   private async load(clientId: string): Promise<SpProfile | null> {
-    const rows: {
-      client_id: string;
-      name: string;
-      name_ar: string;
-      disabled: boolean;
-      callback_url: string | null;
-      callback_api_key_enc: string | null;
-      consent_ttl_seconds: number | null;
-      standing_consent_max_days: number | null;
-      webhook_secret_enc: string | null;
-      secrets: string[] | null;
-    }[] = await this.db.query(
-      `SELECT sp.client_id, sp.name, sp.name_ar, sp.disabled, sp.callback_url, sp.callback_api_key_enc, sp.consent_ttl_seconds, sp.webhook_secret_enc,
-              sp.standing_consent_max_days,
-              (SELECT array_agg(s.secret_enc ORDER BY s.created_at DESC) FROM sp_signing_secrets s
-                WHERE s.sp_id = sp.client_id AND s.revoked_at IS NULL) AS secrets
-         FROM service_providers sp WHERE sp.client_id = $1`,
-      [clientId],
-    );
-    const row = rows[0];
+    const row = await this.repo.findWithSecrets(clientId);
     if (!row) return null;
     const box = this.keys.secretBox;
     return {
