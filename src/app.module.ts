@@ -1,3 +1,4 @@
+import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
@@ -6,6 +7,7 @@ import { AdminModule } from './admin/admin.module';
 import { AppApiModule } from './app-api/app-api.module';
 import { CallbacksModule } from './callbacks/callbacks.module';
 import { CoreModule } from './common/core.module';
+import { bullConnection } from './common/redis';
 import type { AppConfig } from './config/config';
 import { ConsentModule } from './consent/consent.module';
 import { DatabaseModule } from './database/database.module';
@@ -18,6 +20,7 @@ import { loggerOptions } from './observability/logging';
 import { ObservabilityModule } from './observability/observability.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { OutboxModule } from './outbox/outbox.module';
+import { queuePrefix } from './outbox/queue-options';
 import { OpsConsoleModule } from './ops-console/ops-console.module';
 import { PrivacyModule } from './privacy/privacy.module';
 import { SecurityModule } from './security/security.module';
@@ -32,7 +35,8 @@ export interface AppModuleOptions {
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
-    // The one place that decides whether this process consumes queues and runs the timers.
+    // The one place that decides whether this process consumes queues and runs the timers
+    // (RUNS_WORKERS: see workerOnly for the queue consumers).
     const workers = options.workers ?? config.workersInProcess;
     return {
       module: AppModule,
@@ -50,18 +54,24 @@ export class AppModule {
             return ds;
           },
         }),
+        BullModule.forRoot({
+          // Any topology (single node, Sentinel, Cluster); an add while Redis is away fails at once
+          // (the outbox row waits instead). See bullConnection.
+          connection: bullConnection(config),
+          prefix: queuePrefix(config),
+        }),
         DatabaseModule,
         SecurityModule,
-        OutboxModule.forRoot(config),
+        OutboxModule,
         ConsentModule,
         AdminModule,
         HealthModule,
         ObservabilityModule,
-        NotificationsModule.forRoot(config, { workers }),
+        NotificationsModule,
         AppApiModule,
-        CallbacksModule.forRoot(config, { workers }),
+        CallbacksModule,
         OpsConsoleModule.forRoot(config),
-        PrivacyModule.forRoot(config, { workers }),
+        PrivacyModule,
       ],
     };
   }

@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
-import { DynamicModule, Module, Provider } from '@nestjs/common';
-import type { AppConfig } from '../config/config';
+import { Module } from '@nestjs/common';
+import { workerOnly } from '../common/worker-only';
+import { OutboxModule } from '../outbox/outbox.module';
 import { ServiceProvidersModule } from '../service-providers/service-providers.module';
 import { CallbackAttemptRepository } from './callback-attempt.repository';
 import { CallbackDelivery } from './callback-delivery.service';
@@ -12,26 +13,12 @@ import { CallbackProcessor } from './callback.processor';
 
 /**
  * SP callbacks: the sp-callbacks queue (fed by the outbox relay through CallbackOutboxRoute) and
- * its consumer where workers run (`npm run worker`, or in-process). Global like
- * NotificationsModule: health, metrics and the ops console read both queues.
+ * its consumer where workers run (`npm run worker`, or in-process). Exports the queue: health,
+ * metrics and the ops console read it.
  */
-@Module({})
-export class CallbacksModule {
-  static forRoot(_config: AppConfig, opts: { workers: boolean }): DynamicModule {
-    const providers: Provider[] = [
-      CallbackAttemptRepository,
-      CallbackEventRepository,
-      CallbackDelivery,
-      CallbackEvents,
-      CallbackOutboxRoute,
-      ...(opts.workers ? [CallbackProcessor] : []),
-    ];
-    return {
-      module: CallbacksModule,
-      global: true,
-      imports: [ServiceProvidersModule, BullModule.registerQueue({ name: CALLBACK_QUEUE })],
-      providers,
-      exports: [BullModule, CallbackDelivery, CallbackEvents],
-    };
-  }
-}
+@Module({
+  imports: [ServiceProvidersModule, OutboxModule, BullModule.registerQueue({ name: CALLBACK_QUEUE })],
+  providers: [CallbackAttemptRepository, CallbackEventRepository, CallbackDelivery, CallbackEvents, CallbackOutboxRoute, workerOnly(CallbackProcessor)],
+  exports: [BullModule],
+})
+export class CallbacksModule {}

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DatabaseModule } from '../database/database.module';
+import { OutboxModule } from '../outbox/outbox.module';
 import { SecurityModule } from '../security/security.module';
 import { ServiceProvidersModule } from '../service-providers/service-providers.module';
 import { UsersModule } from '../users/users.module';
@@ -19,7 +20,7 @@ import { StatusRepository } from './status.repository';
 import { TransactionStatusService } from './transaction-status.service';
 
 @Module({
-  imports: [DatabaseModule, SecurityModule, ServiceProvidersModule, UsersModule],
+  imports: [DatabaseModule, OutboxModule, SecurityModule, ServiceProvidersModule, UsersModule],
   controllers: [ConsentController, SpEventsController],
   providers: [
     ConsentRepository,

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { CallbacksModule } from '../callbacks/callbacks.module';
+import { NotificationsModule } from '../notifications/notifications.module';
 import { HealthController } from './health.controller';
 
-@Module({ imports: [TerminusModule], controllers: [HealthController] })
+@Module({ imports: [TerminusModule, NotificationsModule, CallbacksModule], controllers: [HealthController] })
 export class HealthModule {}

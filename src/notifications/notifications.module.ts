@@ -1,7 +1,9 @@
 import { BullModule } from '@nestjs/bullmq';
-import { DynamicModule, Module, Provider } from '@nestjs/common';
-import type { AppConfig } from '../config/config';
+import { Module } from '@nestjs/common';
+import { CallbacksModule } from '../callbacks/callbacks.module';
+import { workerOnly } from '../common/worker-only';
 import { ConsentModule } from '../consent/consent.module';
+import { OutboxModule } from '../outbox/outbox.module';
 import { SecurityModule } from '../security/security.module';
 import { DeviceRegistry } from './device-registry.service';
 import { DeviceRepository } from './device.repository';
@@ -17,34 +19,24 @@ import { SseHub } from './sse/sse-hub.service';
 
 /**
  * The push-notifications queue (fed by the outbox relay through PushOutboxRoute), the device
- * registry, the live SSE channel and the queue board.
- * Queue consumers (processors) are added only where workers run: in `npm run worker`, or inside
- * the server when WORKERS_IN_PROCESS=true.
+ * registry, the live SSE channel and the queue board (which shows the callbacks' queue too).
+ * The queue's consumer exists only where workers run: in `npm run worker`, or inside the server
+ * when WORKERS_IN_PROCESS=true (see workerOnly).
  */
-@Module({})
-export class NotificationsModule {
-  static forRoot(_config: AppConfig, opts: { workers: boolean }): DynamicModule {
-    const processors: Provider[] = opts.workers ? WORKER_PROVIDERS : [];
-    return {
-      module: NotificationsModule,
-      global: true,
-      imports: [BullModule.registerQueue({ name: PUSH_QUEUE }), ConsentModule, SecurityModule],
-      controllers: [SseController],
-      providers: [
-        DeviceRepository,
-        NotificationAttemptRepository,
-        PushJobRepository,
-        PushOutboxRoute,
-        DeviceRegistry,
-        SseHub,
-        QueueBoard,
-        ...PROVIDERS,
-        ...processors,
-      ],
-      exports: [BullModule, DeviceRegistry, SseHub],
-    };
-  }
-}
-
-/** Queue consumers run by this module (the SP callback consumer lives in src/callbacks). */
-export const WORKER_PROVIDERS: Provider[] = [PushProcessor];
+@Module({
+  imports: [BullModule.registerQueue({ name: PUSH_QUEUE }), CallbacksModule, ConsentModule, OutboxModule, SecurityModule],
+  controllers: [SseController],
+  providers: [
+    DeviceRepository,
+    NotificationAttemptRepository,
+    PushJobRepository,
+    PushOutboxRoute,
+    DeviceRegistry,
+    SseHub,
+    QueueBoard,
+    ...PROVIDERS,
+    workerOnly(PushProcessor),
+  ],
+  exports: [BullModule, DeviceRegistry],
+})
+export class NotificationsModule {}

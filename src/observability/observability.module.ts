@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { CallbacksModule } from '../callbacks/callbacks.module';
 import { ConsentModule } from '../consent/consent.module';
+import { NotificationsModule } from '../notifications/notifications.module';
 import { MetricsController } from './metrics.controller';
 import { MetricsSnapshotRepository } from './metrics-snapshot.repository';
 import { MetricsService } from './metrics.service';
@@ -9,7 +11,7 @@ import { OpsRollupService } from './ops-rollup.service';
 
 /** Prometheus metrics and the 5-minute rollups behind the console's charts (logging is configured in logging.ts through LoggerModule). */
 @Module({
-  imports: [DiscoveryModule, ConsentModule],
+  imports: [DiscoveryModule, ConsentModule, NotificationsModule, CallbacksModule],
   controllers: [MetricsController],
   providers: [MetricsService, MetricsSnapshotRepository, OpsRollupRepository, OpsRollupService],
   exports: [MetricsService, OpsRollupService],

@@ -3,9 +3,11 @@ import { AdminModule } from '../admin/admin.module';
 import { OpsServiceProvidersService } from '../admin/ops-service-providers.service';
 import { OpsTransactionsRepository } from '../admin/ops-transactions.repository';
 import { OpsTransactionsService } from '../admin/ops-transactions.service';
+import { CallbacksModule } from '../callbacks/callbacks.module';
 import type { AppConfig } from '../config/config';
 import { ObservabilityModule } from '../observability/observability.module';
 import { DatabaseModule } from '../database/database.module';
+import { NotificationsModule } from '../notifications/notifications.module';
 import { ServiceProvidersModule } from '../service-providers/service-providers.module';
 import { OpsAccessGuard } from './ops-access';
 import { OpsAuthController, OpsPagesController } from './ops-console.controller';
@@ -26,7 +28,7 @@ export class OpsConsoleModule {
     if (!config.opsOidcIssuer) return { module: OpsConsoleModule };
     return {
       module: OpsConsoleModule,
-      imports: [AdminModule, DatabaseModule, ServiceProvidersModule, ObservabilityModule],
+      imports: [AdminModule, DatabaseModule, ServiceProvidersModule, ObservabilityModule, NotificationsModule, CallbacksModule],
       controllers: [OpsAuthController, OpsPagesController],
       // The ops API's services are stateless; the console gets its own instances of them.
       providers: [

@@ -123,10 +123,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       }
       // On Sentinel: a job only the dying master held would be lost by a failover; the row waits instead.
       await waitForReplicas(this.config, ...queues);
-      await this.outbox.markDispatched(
-        rows.map((r) => r.id),
-        m,
-      );
+      const relayed = rows.map((r) => r.id);
+      await this.outbox.markDispatched(relayed, m);
       for (const f of finishedBefore) await this.outbox.recordFinished(f.id, f.outcome, m);
       return rows.length;
     });

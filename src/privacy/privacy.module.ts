@@ -1,6 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
-import { DynamicModule, Module, Provider } from '@nestjs/common';
-import type { AppConfig } from '../config/config';
+import { Global, Module } from '@nestjs/common';
+import { workerOnly } from '../common/worker-only';
 import { SecurityModule } from '../security/security.module';
 import { AccessAuditInterceptor } from './access-audit';
 import { AccessLogRepository } from './access-log.repository';
@@ -17,31 +17,29 @@ import { UserRightsService } from './user-rights.service';
 
 /**
  * Privacy (docs/privacy.md): data key rotation, retention, the access audit and the user's rights.
- * The retention consumer (and its schedule) runs only where workers run.
+ * The retention consumer (and its schedule) runs only where workers run (see workerOnly).
  */
-@Module({})
-export class PrivacyModule {
-  static forRoot(_config: AppConfig, opts: { workers: boolean }): DynamicModule {
-    const workers: Provider[] = opts.workers ? [RetentionProcessor] : [];
-    return {
-      module: PrivacyModule,
-      global: true,
-      imports: [BullModule.registerQueue({ name: RETENTION_QUEUE }), SecurityModule],
-      controllers: [PrivacyAdminController, UserRightsController],
-      providers: [
-        KeyRotationService,
-        KeyRotationRepository,
-        RetentionService,
-        RetentionRepository,
-        AccessLogService,
-        AccessLogRepository,
-        AccessAuditInterceptor,
-        UserRightsService,
-        UserDataRepository,
-        ...workers,
-      ],
-      // AccessLogRepository: @AuditedRead instantiates the interceptor in the module of each audited controller.
-      exports: [KeyRotationService, RetentionService, AccessAuditInterceptor, AccessLogRepository],
-    };
-  }
-}
+// Still global, the one exception: without it, a process that closed a gateway with in-process
+// workers spins (CPU, no I/O) once Redis dies under the next one; seen in jest with
+// security-metrics then observability-health. Hook order on close is the suspect (a global
+// module closes last); to be found before this goes.
+@Global()
+@Module({
+  imports: [BullModule.registerQueue({ name: RETENTION_QUEUE }), SecurityModule],
+  controllers: [PrivacyAdminController, UserRightsController],
+  providers: [
+    KeyRotationService,
+    KeyRotationRepository,
+    RetentionService,
+    RetentionRepository,
+    AccessLogService,
+    AccessLogRepository,
+    AccessAuditInterceptor,
+    UserRightsService,
+    UserDataRepository,
+    workerOnly(RetentionProcessor),
+  ],
+  // AccessLogRepository: @AuditedRead instantiates the interceptor in the module of each audited controller.
+  exports: [KeyRotationService, RetentionService, AccessAuditInterceptor, AccessLogRepository],
+})
+export class PrivacyModule {}
