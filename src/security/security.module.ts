@@ -1,22 +1,21 @@
 import { Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
 import { ServiceProvidersModule } from '../service-providers/service-providers.module';
-import { AccessTokenGuard, SpHeadersGuard } from './authenticated.decorator';
-import { BearerStrategy } from './bearer.strategy';
+import { AccessTokenGuard } from './authenticated.decorator';
+import { BearerAuthenticator } from './bearer-authenticator';
 import { OAuthController } from './oauth.controller';
 import { OAuthService } from './oauth.service';
 import { RateLimiter } from './rate-limiter';
 import { ReplayFallback } from './replay-fallback.service';
-import { SpSignatureGuard, SpTransportGuard } from './sp-signature.guard';
+import { SpSignatureGuard } from './sp-signature.guard';
 import { TokenKeysController } from './token-keys.controller';
 import { TokenService } from './token.service';
 import { WellKnownController } from './well-known.controller';
 
 /** Tokens, request signatures and who-may-call-what: a module with `@Authenticated` routes imports this one. */
 @Module({
-  imports: [PassportModule, ServiceProvidersModule],
+  imports: [ServiceProvidersModule],
   controllers: [OAuthController, TokenKeysController, WellKnownController],
-  providers: [ReplayFallback, TokenService, OAuthService, RateLimiter, BearerStrategy, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard, SpTransportGuard],
-  exports: [ReplayFallback, BearerStrategy, TokenService, RateLimiter, AccessTokenGuard, SpHeadersGuard, SpSignatureGuard, SpTransportGuard],
+  providers: [ReplayFallback, TokenService, OAuthService, RateLimiter, BearerAuthenticator, AccessTokenGuard, SpSignatureGuard],
+  exports: [ReplayFallback, BearerAuthenticator, TokenService, RateLimiter, AccessTokenGuard, SpSignatureGuard],
 })
 export class SecurityModule {}
