@@ -14,6 +14,7 @@ import { CONSENT_STATUSES } from '../consent/consent-state-machine';
 import { CALLBACK_QUEUE } from '../callbacks/callback-queue';
 import { IdentifierProbes } from '../consent/identifier-probes';
 import { PUSH_QUEUE } from '../notifications/queues';
+import { HttpMetrics } from './http-metrics';
 import { MetricsSnapshotRepository } from './metrics-snapshot.repository';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed', 'completed'] as const;
@@ -44,8 +45,7 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger(MetricsService.name);
   readonly registry = new Registry();
   private readonly queues: Record<string, Queue>;
-  private readonly httpRequests: Counter<'method' | 'route' | 'status_code'>;
-  private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly http: HttpMetrics;
   private readonly jobDuration: Histogram<'queue' | 'outcome'>;
   private readonly ops: OpsMetrics;
   private snapshot: Snapshot = EMPTY;
@@ -65,19 +65,7 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
     this.queues = { [PUSH_QUEUE]: pushQueue, [CALLBACK_QUEUE]: callbackQueue };
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.httpRequests = new Counter({
-      name: 'http_requests_total',
-      help: 'HTTP requests answered, by route template and status code',
-      labelNames: ['method', 'route', 'status_code'],
-      registers,
-    });
-    this.httpDuration = new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'HTTP request latency, by route template and status code',
-      labelNames: ['method', 'route', 'status_code'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
+    this.http = new HttpMetrics(registers);
     this.jobDuration = new Histogram({
       name: 'muwafaqa_queue_job_duration_seconds',
       help: 'Time a worker spent on a job attempt (processedOn to finishedOn), by queue and outcome; observed by the process that ran it',
@@ -103,10 +91,7 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
   /** Counts every answered request under its route template (`/admin/v1/transactions/:id`), so ids never explode cardinality. */
   instrumentHttp(fastify: FastifyInstance): void {
     fastify.addHook('onResponse', (req, reply, done) => {
-      const route = req.routeOptions?.url ?? 'unmatched';
-      const labels = { method: req.method, route, status_code: String(reply.statusCode) };
-      this.httpRequests.inc(labels);
-      this.httpDuration.observe(labels, reply.elapsedTime / 1000);
+      this.http.record(req.method, req.routeOptions?.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
       done();
     });
     // A process that serves /metrics keeps the snapshot fresh; a bare worker process does not query.

@@ -8,6 +8,7 @@ import { identifierProbeKey, RateLimiter } from './rate-limiter';
 import { ReplayFallback } from './replay-fallback.service';
 import { isDependencyDown } from '../common/errors/dependency-down';
 import { verifyRequestSignature } from './request-signature';
+import { accessTokenOf, assertPrincipalKind, BearerAuthenticator } from './bearer-authenticator';
 import type { Principal } from './token.service';
 
 /** True when `timestamp` (ms) is at most `windowMs` away from `now`, either side; the edge itself is inside. */
@@ -31,13 +32,11 @@ export function assertSignedBodyCovered(req: SignedRequest): void {
   if (contentType !== 'application/json' || req.rawBody === undefined) throw new ApiError('REQ_1000003', { expected: 'application/json' });
 }
 
-/** First guard of every `@Authenticated('sp')` route: the body is JSON covered by the signature. */
-@Injectable()
-export class SpTransportGuard implements CanActivate {
-  canActivate(context: ExecutionContext): boolean {
-    assertSignedBodyCovered(context.switchToHttp().getRequest<SignedRequest>());
-    return true;
-  }
+/** UAE PASS answers its bare `401` body when a signed request lacks one of its headers. */
+export function assertSignedHeadersPresent(req: FastifyRequest): void {
+  const ts = req.headers['x-timestamp'];
+  const sig = req.headers['x-uaepass-signature'];
+  if (typeof ts !== 'string' || ts === '' || typeof sig !== 'string' || sig === '' || !accessTokenOf(req)) throw new ApiError('401');
 }
 
 /** An SP request once SpSignatureGuard has passed it. */
@@ -53,14 +52,19 @@ export type SpRequest = FastifyRequest & {
 };
 
 /**
- * Checks an SP request's X-Timestamp and X-UAEPASS-Signature under the SP's signing secrets,
- * then, in one atomic Redis step, counts the request against the SP's rate limit, records
- * the signature (a replay inside the window is refused, across every instance) and reads the SP's
- * identifier-probe count, so the route's probe budget costs no round trip of its own.
+ * The one guard of every `@Authenticated('sp')` route. Its checks, in this order, each with its
+ * own code: the transport (a body is JSON the signature covers), the signed request's headers
+ * (bare 401), the access token (an SP's, with the consent scope), the SP, then X-Timestamp and
+ * X-UAEPASS-Signature under the SP's signing secrets. Then, in one atomic Redis step, it counts
+ * the request against the SP's rate limit, records the signature (a replay inside the window is
+ * refused, across every instance) and reads the SP's identifier-probe count, so the route's
+ * probe budget costs no round trip of its own. One guard rather than four: each Nest guard and
+ * Passport's strategy lookup cost every request a little, and the transport check ran twice.
  */
 @Injectable()
 export class SpSignatureGuard implements CanActivate {
   constructor(
+    private readonly bearer: BearerAuthenticator,
     private readonly directory: SpDirectory,
     private readonly limiter: RateLimiter,
     private readonly replays: ReplayFallback,
@@ -69,6 +73,10 @@ export class SpSignatureGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<SpRequest>();
+    assertSignedBodyCovered(req);
+    assertSignedHeadersPresent(req);
+    req.user = await this.bearer.principalOf(req);
+    assertPrincipalKind(req.user, 'sp');
     const sp = await this.directory.get(req.user.subject);
     if (!sp) throw new ApiError('SEC_1000001');
     if (sp.disabled) throw new ApiError('CONS_1000016', { spId: sp.clientId });
@@ -82,8 +90,6 @@ export class SpSignatureGuard implements CanActivate {
       throw new ApiError('SEC_1000003', { windowSeconds: this.config.signatureWindowSeconds });
     }
     if (sp.signingSecrets.length === 0) throw new ApiError('CONS_1000004');
-    // Never verify over "" a body the signature does not cover (SpTransportGuard runs first; this keeps it so).
-    assertSignedBodyCovered(req);
     const signature = req.headers['x-uaepass-signature'] as string;
     if (!verifyRequestSignature(sp.signingSecrets, signature, timestamp, req.method, req.url, req.rawBody)) {
       throw new ApiError('CONS_1000005');

@@ -9,7 +9,7 @@ const MEDIA_TYPE_ERROR = {
 };
 
 /**
- * One transport rule for every signed SP route (SpTransportGuard): a body the signature does not
+ * One transport rule for every signed SP route (the transport check of SpSignatureGuard): a body the signature does not
  * cover is refused with the media-type code, never verified over "".
  */
 describe('signed SP routes refuse a body their signature does not cover', () => {

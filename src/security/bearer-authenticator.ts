@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { Strategy } from 'passport-custom';
 import { ApiError } from '../common/errors/api-error';
-import { Principal, TokenService } from './token.service';
+import { ADMIN_SCOPE, Principal, PrincipalKind, SP_CONSENT_SCOPE, TokenService, USER_SCOPE } from './token.service';
 
-export const BEARER_STRATEGY = 'muwafaqa-bearer';
 const MAX_TOKEN_LENGTH = 8192;
+const SCOPE_OF: Record<PrincipalKind, string> = { sp: SP_CONSENT_SCOPE, admin: ADMIN_SCOPE, user: USER_SCOPE };
 
 /** The access token as UAE PASS sends it (X-UP-AccessToken), or a plain `Authorization: Bearer`. */
 export function accessTokenOf(req: FastifyRequest): string | undefined {
@@ -24,17 +22,17 @@ export function bearerOf(req: FastifyRequest): string | undefined {
 }
 
 /**
- * Passport strategy for every token-protected route. With UAE PASS's header pair, the access
- * token comes in X-UP-AccessToken and the id_token in Authorization: both must verify and name
- * the same client. Each refusal names the header at fault.
+ * Who is calling, from the request's tokens, for every token-protected route. With UAE PASS's
+ * header pair, the access token comes in X-UP-AccessToken and the id_token in Authorization: both
+ * must verify and name the same client. Each refusal names the header at fault. Verified directly
+ * against TokenService (its own JWKS and verification cache): Passport added a strategy lookup and
+ * per-request wrapping to every request and nothing this check needs.
  */
 @Injectable()
-export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) {
-  constructor(private readonly tokens: TokenService) {
-    super();
-  }
+export class BearerAuthenticator {
+  constructor(private readonly tokens: TokenService) {}
 
-  async validate(req: FastifyRequest): Promise<Principal> {
+  async principalOf(req: FastifyRequest): Promise<Principal> {
     const upToken = req.headers['x-up-accesstoken'];
     const fromUpHeader = typeof upToken === 'string' && upToken.length > 0;
     const authorization = req.headers.authorization;
@@ -56,4 +54,10 @@ export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) 
     }
     return principal;
   }
+}
+
+/** The route's kind of caller, with that kind's scope: a token of another kind is SEC_1000007, one without the scope SEC_1000002. */
+export function assertPrincipalKind(principal: Principal, kind: PrincipalKind): void {
+  if (principal.kind !== kind) throw new ApiError('SEC_1000007');
+  if (!principal.scopes.includes(SCOPE_OF[kind])) throw new ApiError('SEC_1000002', { scope: SCOPE_OF[kind] });
 }
