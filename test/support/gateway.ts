@@ -48,6 +48,14 @@ export async function dropTestDatabase(databaseUrl: string): Promise<void> {
   const name = new URL(databaseUrl).pathname.slice(1);
   const admin = new Client({ connectionString: testPostgresUrl() });
   await admin.connect();
+  // A pool that has just ended may still be closing its clients' sockets. A forced drop would
+  // terminate them mid-close (57P01), an 'error' no pool listens to any more, which fails the
+  // file; so the drop waits (up to 2 s) for them to leave, and forces only what stays.
+  for (let waited = 0; waited < 2000; waited += 50) {
+    const { rows } = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1`, [name]);
+    if (rows[0].n === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.end();
 }
