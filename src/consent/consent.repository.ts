@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { isUuid } from '../common/uuid';
 import { runPrepared } from '../database/prepared';
-import { profileMatchSql } from '../users/user-directory.service';
+import { profileMatchSql } from '../users/user.repository';
 import { ConsentStatus, EFFECTIVE_STATUS_SQL, overduePendingSql } from './consent-state-machine';
 import type { ConsentTerms } from './consent-terms';
 

@@ -1,16 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../common/errors/api-error';
+import { isUuid } from '../common/uuid';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { isAllowedPushEndpoint } from '../security/egress-policy';
 import { DEVICE_LOCALES, DEVICE_PLATFORMS, DeviceLocale, DevicePlatform } from './device-platforms';
 import { DeviceRepository, DeviceRow } from './device.repository';
 
-// The app API's device DTO names the locales through this file.
-export { DEVICE_LOCALES, type DeviceLocale } from './device-platforms';
-
 const MAX_PUSH_TOKEN = 4096;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface DeviceRegistration {
   platform: DevicePlatform;
@@ -57,7 +54,7 @@ export class DeviceRegistry {
 
   /** Removes one of the user's devices; NTF_1000001 when it is not theirs. */
   async unregister(userId: string, deviceId: string): Promise<void> {
-    if (!UUID.test(deviceId)) throw new ApiError('NTF_1000001', { deviceId: deviceId.slice(0, 64) });
+    if (!isUuid(deviceId)) throw new ApiError('NTF_1000001', { deviceId: deviceId.slice(0, 64) });
     if (!(await this.repo.deleteOwned(userId, deviceId))) throw new ApiError('NTF_1000001', { deviceId });
   }
 
@@ -67,7 +64,7 @@ export class DeviceRegistry {
 
   /** The user's device, or NTF_1000001 (also for a malformed id or another user's device). */
   async get(userId: string, deviceId: string): Promise<RegisteredDevice> {
-    if (!UUID.test(deviceId)) throw new ApiError('NTF_1000001', { deviceId: deviceId.slice(0, 64) });
+    if (!isUuid(deviceId)) throw new ApiError('NTF_1000001', { deviceId: deviceId.slice(0, 64) });
     const row = await this.repo.findOwned(userId, deviceId);
     if (!row) throw new ApiError('NTF_1000001', { deviceId });
     return toDevice(row);

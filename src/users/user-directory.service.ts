@@ -14,7 +14,6 @@ export interface ProfileMatch {
 }
 
 // The send statement (src/consent) embeds this lookup; it is the repository's SQL.
-export { profileMatchSql } from './user.repository';
 
 /** The seed's answer for a profile that cannot be asked: none, wrong document type, not verified. */
 export function profileRefusal(match: ProfileMatch | null): ApiError | null {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
 import { DEVICE_PLATFORMS, type DevicePlatform } from '../../notifications/device-platforms';
-import { DEVICE_LOCALES, type DeviceLocale } from '../../notifications/device-registry.service';
+import { DEVICE_LOCALES, type DeviceLocale } from '../../notifications/device-platforms';
 
 /** POST /app/v1/devices. Shape only: DeviceRegistry holds the rules (platform, token format, locale). */
 export class RegisterDeviceDto {
