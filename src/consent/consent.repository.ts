@@ -271,17 +271,6 @@ export class ConsentRepository {
     return rows.length > 0;
   }
 
-  /** The effective status (an overdue pending one reads EXPIRED) of the SP's transaction, through the idempotency claim. */
-  async findStatusBySpTransaction(spId: string, spTransactionId: string): Promise<{ status: ConsentStatus } | null> {
-    const rows: { status: ConsentStatus }[] = await this.db.query(
-      `SELECT ${EFFECTIVE_STATUS_SQL} AS status
-         FROM consent_idempotency i JOIN consent_transactions t ON t.id = i.transaction_id
-        WHERE i.sp_id = $1 AND i.sp_transaction_id = $2`,
-      [spId, spTransactionId],
-    );
-    return rows[0] ?? null;
-  }
-
   /**
    * Moves one transaction's status in one statement, only from a status in `from` (read under
    * the row's lock): the status, the event and, for statuses the SP hears about, the callback's

@@ -14,7 +14,7 @@ import { normalizeIdentifier } from './identifier-rules';
 import { OutboxSignal } from '../outbox/outbox-signal';
 import { StandingConsentService } from './standing-consent.service';
 import { SendBatcher } from './send-batcher';
-import { ConsentRepository } from './consent.repository';
+import { StatusRepository } from './status.repository';
 import { encryptedRequestor, storedDocuments } from './stored-request';
 
 /** A request that passed every check that needs no database; the profile is checked by the write itself. */
@@ -36,7 +36,7 @@ export { assertCallerIsSp };
 @Injectable()
 export class SendConsentService {
   constructor(
-    private readonly consents: ConsentRepository,
+    private readonly statuses: StatusRepository,
     private readonly sps: SpDirectory,
     private readonly users: UserDirectory,
     private readonly outbox: OutboxSignal,
@@ -132,7 +132,7 @@ export class SendConsentService {
   /** A repeat of a pending transaction is CONS_1000001; of a decided one, CONS_1000011. */
   private async throwExisting(spId: string, spTransactionId: string, onlyIfExists = false): Promise<void> {
     // An overdue pending one is answered as EXPIRED, as the status route reads it.
-    const existing = await this.consents.findStatusBySpTransaction(spId, spTransactionId);
+    const existing = await this.statuses.findOnPrimary({ spId, spTransactionId });
     if (!existing) {
       if (onlyIfExists) return;
       // The conflicting row vanished between statements: impossible today (rows are never deleted).
