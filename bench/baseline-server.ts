@@ -103,6 +103,7 @@ app.post(PATH, async (req, reply) => {
   }
 
   const id = uuidV7();
+  const requestedById = typeof b.requestedById === 'string' ? b.requestedById : spId;
   const { rows } = await pool.query({
     name: 'consent_send_batch',
     text: SEND_BATCH_SQL,
@@ -114,7 +115,7 @@ app.post(PATH, async (req, reply) => {
         identifierHash: identifierHash(hashKey, identifier),
         idDocType: 'EMIRATES_ID',
         requestType: 'spToSp',
-        requestedById: typeof b.requestedById === 'string' ? b.requestedById : spId,
+        requestedById,
         purpose: typeof b.purpose === 'string' ? b.purpose : null,
         purposeAr: typeof b.purposeAr === 'string' ? b.purposeAr : null,
         requestorName: null,
@@ -125,6 +126,8 @@ app.post(PATH, async (req, reply) => {
         documents: JSON.stringify(docs),
         actor: `sp:${spId}`,
         consentTerms: null,
+        // A send must learn whether a standing consent answers it (issue 21): the same test.
+        standingRecipient: `sp:${requestedById}`,
       },
     ]),
   });

@@ -52,6 +52,7 @@ async function measure(url: string, mode: string, batch: number, count: number):
       documents,
       actor: `sp:${spId}`,
       consentTerms: null,
+      standingRecipient: `sp:${spId}`,
     });
     const run = () => db.query({ name: 'consent_send_batch', text: SEND_BATCH_SQL, values: sendBatchParams(Array.from({ length: batch }, row)) });
     for (let i = 0; i < 20; i++) await run();

@@ -57,6 +57,7 @@ export function sendScript(f: SendSqlFixture): string {
     documents: lit(json),
     actor: `'sp' || ':' || ${lit(f.spId)}`,
     consent_terms: 'NULL',
+    standing_recipient: `'sp' || ':' || ${lit(f.spId)}`,
   };
   const sql = SEND_BATCH_SQL.replace(/\$(\d+)::(\w+)\[\]/g, (_m, n: string, type: string) => `ARRAY[(${values[SEND_COLUMN_NAMES[Number(n) - 1]]})::${type}]`);
   return `\\set r random(1, 9000000000000000000)\n${sql};\n`;

@@ -9,6 +9,8 @@ export interface SendOutcome {
   /** False when nothing was written: the profile refused it, or the pair was already claimed. */
   written: boolean;
   profile: ProfileMatch | null;
+  /** A live standing consent may answer it instead (nothing written). */
+  standing: boolean;
 }
 
 interface Waiting {
@@ -94,6 +96,7 @@ export class SendBatcher implements OnApplicationShutdown {
       w.resolve({
         written: r.written,
         profile: r.user_id ? { userId: r.user_id, verified: r.verified!, hasDocType: r.has_type! } : null,
+        standing: r.standing,
       });
     }
   }

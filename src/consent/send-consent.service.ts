@@ -14,6 +14,7 @@ import { normalizeIdentifier } from './identifier-rules';
 import { OutboxSignal } from '../outbox/outbox-signal';
 import { StandingConsentService } from './standing-consent.service';
 import { SendBatcher } from './send-batcher';
+import type { SendRow } from './consent.repository';
 import { StatusRepository } from './status.repository';
 import { encryptedRequestor, storedDocuments } from './stored-request';
 
@@ -54,16 +55,10 @@ export class SendConsentService {
 
   async send(caller: SpProfile, dto: SendConsentDto): Promise<SendConsentResponseDto> {
     const prepared = await this.check(caller, dto);
-    // A standing consent the user gave this SP answers at once, without asking (issue 21).
-    const answered = await this.standing.answerFromStanding(caller, dto, prepared);
-    if (answered) return answered;
     // Time-ordered: the id's leading bits pick the month's partition.
     const id = uuidV7();
     const requestor = dto.requestor;
-    // One statement per batch of concurrent sends (see SendBatcher): the profile lookup, the
-    // idempotency claim, the transaction, its documents, its first event and the push's outbox
-    // row commit together or not at all.
-    const written = await this.batcher.submit({
+    const row: SendRow = {
       id,
       spId: caller.clientId,
       spTransactionId: dto.spTransactionID,
@@ -81,7 +76,19 @@ export class SendConsentService {
       documents: storedDocuments(dto),
       actor: `sp:${caller.clientId}`,
       consentTerms: prepared.terms ? JSON.stringify(prepared.terms) : null,
-    });
+      standingRecipient: this.standing.recipientOf(dto, prepared.requestType),
+    };
+    // One statement per batch of concurrent sends (see SendBatcher): the profile lookup, the
+    // standing-consent test, the idempotency claim, the transaction, its documents, its first
+    // event and the push's outbox row commit together or not at all.
+    let written = await this.batcher.submit(row);
+    if (written.standing) {
+      // A standing consent the user gave this SP may answer at once, without asking (issue 21):
+      // the full match decides, in its own transaction; when it does not apply, the user is asked.
+      const answered = await this.standing.answerFromStanding(caller, dto, prepared);
+      if (answered) return answered;
+      written = await this.batcher.submit({ ...row, standingRecipient: null });
+    }
     const refusal = profileRefusal(written.profile);
     if (refusal) throw this.countedProbe(caller, refusal);
     if (!written.written) await this.throwExisting(caller.clientId, dto.spTransactionID);

@@ -53,6 +53,18 @@ export interface StandingListRow {
 }
 
 /**
+ * The conditions a live standing consent `s` meets on its own row (no other table): same SP, same
+ * recipient and request type, accepting every requested document, not revoked, not expired. The
+ * send statement (consent.repository.ts) tests them, with the user its profile lookup found, for
+ * every send; the lookups below add the rest.
+ */
+export function liveStandingSql(p: { spId: string; recipient: string; requestType: string; documentTypes: string }): string {
+  return `s.sp_id = ${p.spId} AND s.recipient = ${p.recipient} AND s.request_type = ${p.requestType}
+     AND s.revoked_at IS NULL AND s.valid_until > now()
+     AND s.document_types @> ${p.documentTypes}`;
+}
+
+/**
  * The live standing consents a send may rely on: same SP, same user (through the identifier's
  * keyed hash, verified profile holding that document type), same recipient, accepting every
  * requested document, not revoked, not expired, lasting at least as long as the send asks, and
@@ -65,9 +77,7 @@ const CANDIDATE_FROM_WHERE = `
     FROM standing_consents s
     JOIN user_documents d ON d.user_id = s.user_id AND d.identifier_hash = $3 AND d.id_doc_type = $4
     JOIN user_profiles p ON p.id = s.user_id AND p.verified
-   WHERE s.sp_id = $1 AND s.recipient = $2 AND s.request_type = $5
-     AND s.revoked_at IS NULL AND s.valid_until > now()
-     AND s.document_types @> $6::text[]`;
+   WHERE ${liveStandingSql({ spId: '$1', recipient: '$2', requestType: '$5', documentTypes: '$6::text[]' })}`;
 
 /**
  * Whether any standing consent passes those conditions. Most sends have none, and this answers
@@ -97,9 +107,9 @@ export class StandingConsentRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * The standing consent a send may rely on (REUSABLE_SQL), or null. Every send asks, so it is a
-   * named statement: re-planned, the four-table join cost 10 ms of planning for 0.3 ms of
-   * execution, and more Postgres CPU than the whole send (docs/benchmark.md, third session).
+   * The standing consent a send may rely on (REUSABLE_SQL), or null: what /validate asks (a send
+   * learns of a candidate from its own statement). Named statements: re-planned, the four-table
+   * join cost 10 ms of planning for 0.3 ms of execution (docs/benchmark.md, third session).
    */
   async findReusable(q: ReusableQuery): Promise<{ id: string; user_id: string } | null> {
     const params = reusableParams(q);

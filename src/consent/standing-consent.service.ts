@@ -53,12 +53,11 @@ export class StandingConsentService {
    * the state machine (so the SP's callback goes through the outbox like any decision), its
    * documents accepted, an event naming the standing consent, and a receipt referencing the
    * original one; no push. Null when no standing consent applies or the spTransactionID is taken
-   * (the normal path then asks the user, or answers the repeat as usual).
+   * (the normal path then asks the user, or answers the repeat as usual). Called when the send
+   * statement found a candidate (SendRow.standingRecipient), so it goes straight to the lookup.
    */
   async answerFromStanding(caller: SpProfile, dto: SendConsentDto, candidate: StandingCandidate): Promise<SendConsentResponseDto | null> {
     const query = this.reusableQuery(caller, dto, candidate);
-    // The common case (no standing consent) costs one indexed read, outside any transaction.
-    if (!(await this.standingConsents.findReusable(query))) return null;
     const answered = await this.db.transaction(async (m) => {
       // FOR SHARE: a revocation (UPDATE of this row) waits for this reuse to commit and then
       // revokes what it created; a committed revocation makes this lookup find nothing.
@@ -105,7 +104,7 @@ export class StandingConsentService {
     const tx = await this.consents.findStandingGrantFacts(transactionId, manager);
     if (!tx?.valid_until) return;
     const requestor = tx.requestor_enc ? (JSON.parse(this.keys.secretBox.decrypt(tx.requestor_enc)) as { identifier: string | null }) : null;
-    const recipient = this.recipientOf(tx.request_type, tx.requested_by_id, tx.requestor_id_type, requestor?.identifier ?? null);
+    const recipient = this.recipientFrom(tx.request_type, tx.requested_by_id, tx.requestor_id_type, requestor?.identifier ?? null);
     await this.standingConsents.insert(
       { id: transactionId, spId: tx.sp_id, userId: tx.user_id, requestType: tx.request_type, recipient, documentTypes: tx.types, validUntil: tx.valid_until },
       manager,
@@ -165,7 +164,12 @@ export class StandingConsentService {
   }
 
   /** Who receives the documents: the requesting SP, or the requestor person (by keyed hash, never in clear). */
-  private recipientOf(
+  recipientOf(dto: SendConsentDto, requestType: 'spToSp' | 'peerToPeer'): string {
+    if (requestType === 'spToSp') return this.recipientFrom('spToSp', dto.requestedById, null, null);
+    return this.recipientFrom('peerToPeer', null, dto.requestor?.idType, dto.requestor?.identifier ?? null);
+  }
+
+  private recipientFrom(
     requestType: 'spToSp' | 'peerToPeer',
     requestedById: string | null | undefined,
     idType: string | null | undefined,
@@ -177,13 +181,9 @@ export class StandingConsentService {
   }
 
   private reusableQuery(caller: SpProfile, dto: SendConsentDto, c: StandingCandidate): ReusableQuery {
-    const recipient =
-      c.requestType === 'spToSp'
-        ? this.recipientOf('spToSp', dto.requestedById, null, null)
-        : this.recipientOf('peerToPeer', null, dto.requestor?.idType, dto.requestor?.identifier ?? null);
     return {
       spId: caller.clientId,
-      recipient,
+      recipient: this.recipientOf(dto, c.requestType),
       identifierHash: c.identifierHash,
       idDocType: dto.idDocType,
       requestType: c.requestType,

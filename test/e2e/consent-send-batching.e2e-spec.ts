@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config/config';
 import {
   createUser,
+  decide,
   eventually,
   expectCatalogError,
   HttpResult,
@@ -13,6 +14,7 @@ import {
   SpCredentials,
   startWithSpAndUser,
   TestUser,
+  userToken,
 } from '../support/clients';
 import type { Gateway } from '../support/gateway';
 
@@ -45,8 +47,9 @@ describe('send: group commit of concurrent sends', () => {
 
   /** Send statements waiting on the held lock. */
   async function waitingSends(): Promise<number[]> {
+    // By the lock waited for: pg_stat_activity cuts a statement's text at 1 kB, before the table's name.
     const { rows } = await gw.db.query(
-      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%consent_idempotency%'`,
+      `SELECT DISTINCT pid FROM pg_locks WHERE NOT granted AND relation = 'consent_idempotency'::regclass AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     );
     return rows.map((r) => r.pid as number);
   }
@@ -189,6 +192,49 @@ describe('send: group commit of concurrent sends', () => {
     // The refused ones wrote nothing.
     const strays = await gw.db.query(`SELECT count(*)::int AS n FROM consent_transactions WHERE user_id = ANY($1)`, [[unverified.id, passportHolder.id]]);
     expect(strays.rows[0].n).toBe(0);
+  });
+
+  it('answers sends a standing consent covers from it, and asks the user for the rest, inside one batch', async () => {
+    // The user stands by EMIRATES_ID for this SP and recipient for ten days (issue 21).
+    const holder = await createUser(gw);
+    const grant = sendBody(sp, holder, { validUntil: new Date(Date.now() + 10 * 86_400_000).toISOString() });
+    const granted = await client.send(grant);
+    expect(granted.status).toBe(201);
+    expect((await decide(gw, await userToken(gw, holder.id), granted.body.uaePassTransactionID, { accept: true })).status).toBe(200);
+
+    const covered = Array.from({ length: 10 }, () => sendBody(sp, holder));
+    // Candidates the full match turns down: another statement, a longer validUntil; and sends of another user.
+    const asked = [
+      sendBody(sp, holder, { consent: { statement: 'Something else.', statementAr: 'شيء آخر.' } }),
+      sendBody(sp, holder, { validUntil: new Date(Date.now() + 20 * 86_400_000).toISOString() }),
+      ...Array.from({ length: BATCH - 12 }, () => sendBody(sp, user)),
+    ];
+    const bodies = [...covered, ...asked];
+    const answers = await inOneBatch(bodies);
+
+    for (const [i, b] of covered.entries()) {
+      expect(answers[i].status).toBe(201);
+      expect(answers[i].body).toEqual({ uaePassTransactionID: expect.any(String), transactionStatus: 'ACCEPTED', spTransactionID: b.spTransactionID });
+    }
+    for (const [i, b] of asked.entries()) {
+      expect(answers[covered.length + i].body).toEqual({
+        uaePassTransactionID: expect.any(String),
+        transactionStatus: 'TRIGGERED',
+        spTransactionID: b.spTransactionID,
+      });
+    }
+    // Each answered from the standing consent has its own row, no push; each asked one a push.
+    const { rows } = await gw.db.query(
+      `SELECT t.sp_transaction_id, t.status, t.standing_consent_id,
+              (SELECT count(*)::int FROM outbox o WHERE o.transaction_id = t.id AND o.topic = 'push') AS pushes
+         FROM consent_transactions t WHERE t.sp_id = $1 AND t.sp_transaction_id = ANY($2)`,
+      [sp.clientId, bodies.map((b) => b.spTransactionID)],
+    );
+    expect(rows).toHaveLength(BATCH);
+    const byId = new Map(rows.map((r) => [r.sp_transaction_id, r]));
+    for (const b of covered)
+      expect(byId.get(b.spTransactionID)).toMatchObject({ status: 'ACCEPTED', standing_consent_id: granted.body.uaePassTransactionID, pushes: 0 });
+    for (const b of asked) expect(byId.get(b.spTransactionID)).toMatchObject({ status: 'TRIGGERED', standing_consent_id: null, pushes: 1 });
   });
 
   it('answers every caller of a batch whose statement is cut off with the coded 503, and writes none of it', async () => {
