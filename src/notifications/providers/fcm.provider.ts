@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { importPKCS8, SignJWT } from 'jose';
 import { readFileSync } from 'node:fs';
 import { APP_CONFIG, AppConfig } from '../../config/config';
-import { pooledFetch } from '../../common/http-pool';
+import { pooledPost } from '../../common/http-pool';
 import type { RegisteredDevice } from '../device-registry.service';
 import { byStatus, networkFailure, PROVIDER_TIMEOUT_MS, PushMessage, PushOutcome, PushProvider } from './push-provider';
 
@@ -23,6 +23,7 @@ interface ServiceAccount {
 @Injectable()
 export class FcmProvider implements PushProvider {
   private account?: ServiceAccount | null;
+  private messagesUrl?: URL;
   private token?: { value: string; until: number };
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
@@ -31,10 +32,10 @@ export class FcmProvider implements PushProvider {
     const account = this.serviceAccount();
     if (!account) return { outcome: 'rejected', detail: 'FCM is not configured (FCM_SERVICE_ACCOUNT_FILE)' };
     try {
-      const res = await pooledFetch(`${this.config.fcmBaseUrl}/v1/projects/${encodeURIComponent(account.project_id)}/messages:send`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${await this.accessToken(account)}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
+      const res = await pooledPost(
+        this.sendUrl(account),
+        { authorization: `Bearer ${await this.accessToken(account)}`, 'content-type': 'application/json' },
+        JSON.stringify({
           message: {
             token: device.pushToken,
             notification: { title: message.title, body: message.body },
@@ -44,18 +45,20 @@ export class FcmProvider implements PushProvider {
             apns: { headers: { 'apns-collapse-id': message.transactionId, 'apns-priority': '10' } },
           },
         }),
-        signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
-      });
-      if (res.ok) {
-        await res.body?.cancel();
-        return { outcome: 'delivered', statusCode: res.status };
-      }
-      const outcome = fcmOutcome(res.status, (await res.json().catch(() => ({}))) as FcmErrorBody);
+        PROVIDER_TIMEOUT_MS,
+      );
+      if (res.status < 300) return { outcome: 'delivered', statusCode: res.status };
+      const outcome = fcmOutcome(res.status, (await res.json()) as FcmErrorBody);
       if (res.status === 401) this.token = undefined; // revoked or expired early: the next attempt fetches a fresh one
       return outcome;
     } catch (err) {
       return networkFailure(err);
     }
+  }
+
+  private sendUrl(account: ServiceAccount): URL {
+    this.messagesUrl ??= new URL(`${this.config.fcmBaseUrl}/v1/projects/${encodeURIComponent(account.project_id)}/messages:send`);
+    return this.messagesUrl;
   }
 
   private serviceAccount(): ServiceAccount | null {
