@@ -181,14 +181,18 @@ function sendPool(sp: BenchSp, emiratesId: string, count: number, tag: string): 
   return pool;
 }
 
-/** Status polls spread over the whole bulk-loaded table: index i -> row (i*7919 + offset) mod rows, all distinct. */
+/**
+ * Status polls spread over the whole bulk-loaded table: index i -> row (i*7919 + offset) mod rows.
+ * A pool longer than the table asks for rows again, each round with a timestamp 1 ms older, so
+ * no two requests carry one signature (a repeat would be a replay, 401).
+ */
 function statusPool(sp: BenchSp, rows: number, count: number, offset: number): Prepared[] {
-  const timestamp = String(Date.now());
+  const now = Date.now();
   const pool: Prepared[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const n = 1 + (((((i + offset) * 7919) % rows) + rows) % rows);
     const body = JSON.stringify({ spTransactionID: `bulk-${n}`, spId: sp.clientId });
-    pool[i] = { body, headers: signedHeaders(sp, STATUS_PATH, body, timestamp) };
+    pool[i] = { body, headers: signedHeaders(sp, STATUS_PATH, body, String(now - Math.floor(i / rows))) };
   }
   return pool;
 }
