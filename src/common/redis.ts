@@ -63,8 +63,32 @@ export function createRedisClient(config: AppConfig, purpose: RedisPurpose, name
   if (config.redisClusterNodes) {
     return new Cluster(config.redisClusterNodes.split(',').map(hostPort), clusterOptions(common, purpose));
   }
-  if (config.redisSentinels) return new Redis({ ...common, ...sentinelOptions(config) });
-  return new Redis(config.redisUrl!, common);
+  if (config.redisSentinels) return endsWhenDisconnectedOffline(new Redis({ ...common, ...sentinelOptions(config) }));
+  return endsWhenDisconnectedOffline(new Redis(config.redisUrl!, common));
+}
+
+/**
+ * ioredis's `disconnect()` of a client waiting out its retry delay (status `reconnecting`, no
+ * socket) only cancels the timer: no 'close' or 'end' follows, the status stays `reconnecting`
+ * and the commands it holds for the reconnect never settle (ioredis issues #1247, #1830).
+ * BullMQ's Worker.close() disconnects its blocking connection and waits for that 'end', so a
+ * shutdown while a worker connection was between reconnect attempts (a Redis restart, a dropped
+ * connection) hung for ever. Such a client is ended here the way ioredis ends one that never
+ * connected: status `end`, 'end' emitted, its pending commands rejected as closed.
+ */
+export function endsWhenDisconnectedOffline<T extends Redis>(client: T): T {
+  const disconnect = client.disconnect.bind(client);
+  client.disconnect = (reconnect = false) => {
+    const offline = !reconnect && client.status === 'reconnecting';
+    disconnect(reconnect);
+    if (!offline) return;
+    const internals = client as unknown as { manuallyClosing: boolean; setStatus(status: string): void; flushQueue(error: Error): void };
+    internals.manuallyClosing = false;
+    internals.setStatus('end');
+    // ioredis's own message: BullMQ takes it for a connection error, not a failure to report.
+    internals.flushQueue(new Error('Connection is closed.'));
+  };
+  return client;
 }
 
 /** True when `client` is a Redis Cluster client. */
@@ -77,17 +101,18 @@ export function subscriberOf<T extends RedisClient>(client: T): T {
   // Cluster.duplicate takes (startupNodes, options), Redis.duplicate takes (options).
   // A subscribed connection sends its (S)SUBSCRIBE commands one by one, never in a pipeline.
   const options = { enableOfflineQueue: true, enableAutoPipelining: false };
-  return (isCluster(client) ? client.duplicate([], options) : (client as Redis).duplicate(options)) as T;
+  return (isCluster(client) ? client.duplicate([], options) : endsWhenDisconnectedOffline((client as Redis).duplicate(options))) as T;
 }
 
 /** Marker BullMQ passes through to `clientFactory`: the cluster to build for one BullMQ connection. */
 const CLUSTER_SPEC = 'muwafaqaCluster';
 type ClusterSpec = { nodes: { host: string; port: number }[]; options: ClusterOptions };
 
-function installClusterFactory(): void {
+function installClientFactory(): void {
   if (RedisConnection.clientFactory) return;
   // Every BullMQ Queue and Worker then owns (and closes) its own Cluster client, as it owns its
-  // Redis client on the other topologies. Options without the marker get BullMQ's default client.
+  // Redis client on the other topologies. Options without the marker get BullMQ's usual client,
+  // one that ends when disconnected between reconnect attempts (endsWhenDisconnectedOffline).
   RedisConnection.clientFactory = (opts) => {
     const spec = (opts as Record<string, unknown>)[CLUSTER_SPEC] as ClusterSpec | undefined;
     if (spec) {
@@ -95,7 +120,7 @@ function installClusterFactory(): void {
       return createIORedisClient(new Cluster(spec.nodes, { ...spec.options, redisOptions }));
     }
     const { url, ...rest } = opts as RedisOptions & { url?: string };
-    return createIORedisClient(url ? new Redis(url, rest) : new Redis(rest));
+    return createIORedisClient(endsWhenDisconnectedOffline(url ? new Redis(url, rest) : new Redis(rest)));
   };
 }
 
@@ -113,8 +138,8 @@ export function bullConnection(config: AppConfig): RedisOptions {
     maxRetriesPerRequest: null,
     retryStrategy,
   };
+  installClientFactory();
   if (config.redisClusterNodes) {
-    installClusterFactory();
     const spec: ClusterSpec = {
       nodes: config.redisClusterNodes.split(',').map(hostPort),
       // Offline queue off as on the other topologies: an add fails while the cluster is not ready.

@@ -1,5 +1,7 @@
+import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { DeviceRegistry } from '../../src/notifications/device-registry.service';
+import { PUSH_QUEUE } from '../../src/notifications/queues';
 import { createUser, eventually, onboardSp, sendBody, SpClient } from '../support/clients';
 import { FakeFcm } from '../support/fakes/fake-fcm';
 import { startGateway } from '../support/gateway';
@@ -68,6 +70,46 @@ describe('push notifications survive Redis outages and dead workers', () => {
     } finally {
       if (redis.exitCode !== null || redis.signalCode !== null) redis = await startRedisServer(port);
       await gw.close();
+      await stopProcess(redis);
+    }
+  });
+
+  // ioredis's disconnect() of a client waiting to reconnect (no socket) emitted no 'end', and BullMQ's
+  // Worker.close() waits for its blocking connection's 'end': the gateway's shutdown hung for ever.
+  it('shuts down within seconds while a worker connection is between Redis reconnect attempts', async () => {
+    const port = await freePort();
+    const redis = await startRedisServer(port);
+    const gw = await startGateway({ ...fcm.env(), REDIS_URL: `redis://127.0.0.1:${port}` });
+    const admin = new Redis({ port, host: '127.0.0.1' });
+    let closing: Promise<string> | undefined;
+    try {
+      // The push worker's blocking connection (waiting in BZPOPMIN, named after its queue) is
+      // dropped and cannot come back for now (no room for a new client); every other connection stays up.
+      const queueName = Buffer.from(PUSH_QUEUE).toString('base64');
+      const blocking = await eventually(
+        async () => {
+          const list = String(await admin.client('LIST')).split('\n');
+          const ids = list.filter((l) => l.includes(' cmd=bzpopmin ') && l.includes(queueName)).map((l) => /\bid=(\d+)/.exec(l)![1]);
+          return ids.length >= 1 && ids;
+        },
+        5000,
+        'the push worker waiting in BZPOPMIN',
+      );
+      await admin.config('SET', 'maxclients', '1');
+      for (const id of blocking) await admin.client('KILL', 'ID', id);
+      await new Promise((r) => setTimeout(r, 300)); // the retries have begun (and failed)
+
+      const started = Date.now();
+      closing = gw.close().then(() => 'closed');
+      // Redis takes new clients again: a connection still waiting for its retry timer could reconnect.
+      await new Promise((r) => setTimeout(r, 500));
+      await admin.config('SET', 'maxclients', '10000');
+      const outcome = await Promise.race([closing, new Promise<string>((r) => setTimeout(() => r('still closing after 10 s'), 10_000))]);
+      expect(outcome).toBe('closed');
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await admin.config('SET', 'maxclients', '10000').catch(() => undefined);
+      admin.disconnect();
       await stopProcess(redis);
     }
   });
