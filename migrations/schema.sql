@@ -124,12 +124,14 @@ CREATE FUNCTION public.consent_month_bound(at timestamp with time zone) RETURNS 
     $$;
 
 CREATE FUNCTION public.consent_uuid_v7(at timestamp with time zone DEFAULT clock_timestamp()) RETURNS uuid
-    LANGUAGE sql
+    LANGUAGE plpgsql
     AS $$
-      SELECT encode(set_byte(b, 6, (get_byte(b, 6) & 15) | 112), 'hex')::uuid
-        FROM (SELECT overlay(uuid_send(gen_random_uuid())
-                PLACING substring(int8send(floor(extract(epoch FROM at) * 1000)::bigint) FROM 3) FROM 1 FOR 6) AS b) s
-    $$;
+      DECLARE
+        b bytea := overlay(uuid_send(gen_random_uuid()) PLACING substring(int8send(floor(extract(epoch FROM at) * 1000)::bigint) FROM 3) FROM 1 FOR 6);
+      BEGIN
+        -- version 7 in the high nibble of byte 6; gen_random_uuid() already set the variant bits
+        RETURN encode(set_byte(b, 6, (get_byte(b, 6) & 15) | 112), 'hex')::uuid;
+      END $$;
 
 SET default_tablespace = '';
 

@@ -83,6 +83,18 @@ describe('partitioned consent tables (monthly, by UUIDv7 id)', () => {
     }
   });
 
+  it('makes RFC 9562 UUIDv7 ids in the database (version 7, RFC variant, the given millisecond first)', async () => {
+    const { rows } = await gw.db.query(
+      `SELECT consent_uuid_v7()::text AS now_id, consent_uuid_v7('2027-03-04T05:06:07.089Z')::text AS at_id, consent_uuid_v7() = consent_uuid_v7() AS same`,
+    );
+    const [{ now_id: nowId, at_id: atId, same }] = rows;
+    for (const id of [nowId, atId]) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const millis = (id: string) => parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+    expect(millis(atId)).toBe(Date.parse('2027-03-04T05:06:07.089Z'));
+    expect(Math.abs(millis(nowId) - Date.now())).toBeLessThan(5000);
+    expect(same).toBe(false);
+  });
+
   it('puts a sent transaction, its documents and its events in the current month', async () => {
     const body = sendBody(sp, user);
     const sent = await client.send(body);
