@@ -113,6 +113,8 @@ export function loadConfig(env: Env = process.env) {
     /** Months of consent partitions kept attached; older ones are detached for archiving (0: never). */
     partitionRetentionMonths: int(env, 'PARTITION_RETENTION_MONTHS', 0, 0, 1200),
     partitionMaintenanceIntervalMs: int(env, 'PARTITION_MAINTENANCE_INTERVAL_MS', 6 * 3_600_000, 1000, 7 * 86_400_000),
+    /** How often workers re-analyze small tables that outgrew their statistics (PlannerStatsGuard); 0: never. */
+    plannerStatsIntervalMs: int(env, 'PLANNER_STATS_INTERVAL_MS', 5000, 0, 3_600_000),
     runMigrations: bool(env, 'RUN_MIGRATIONS', true),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     /** Redis Sentinel: `host:port,host:port` of the sentinels, with the master's name. */

@@ -3,6 +3,7 @@ import { getDataSourceToken, InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { PartitionMaintenance } from './partition-maintenance.service';
+import { PlannerStatsGuard } from './planner-stats-guard.service';
 import { openReadDataSource, READ_DB } from './read-database';
 
 /** Closes the replica connection (never the primary, which TypeORM's module owns). */
@@ -18,7 +19,7 @@ class ReadDataSourceCloser implements OnApplicationShutdown {
   }
 }
 
-/** The read DataSource (READ_DB) and partition maintenance; the primary is TypeOrmModule's. */
+/** The read DataSource (READ_DB), partition maintenance and the planner statistics guard; the primary is TypeOrmModule's. */
 @Module({
   providers: [
     {
@@ -28,6 +29,7 @@ class ReadDataSourceCloser implements OnApplicationShutdown {
     },
     ReadDataSourceCloser,
     PartitionMaintenance,
+    PlannerStatsGuard,
   ],
   exports: [READ_DB, PartitionMaintenance],
 })
