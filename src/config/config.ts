@@ -187,7 +187,12 @@ export function loadConfig(env: Env = process.env) {
     backoffBaseMs: int(env, 'BACKOFF_BASE_MS', 1000, 1, 3_600_000),
     callbackTimeoutMs: int(env, 'CALLBACK_TIMEOUT_MS', 5000, 100, 120_000),
     /** Jobs one worker process runs at once, per queue. */
-    workerConcurrency: int(env, 'WORKER_CONCURRENCY', 20, 1, 1000),
+    /**
+     * Jobs at a time per queue and worker process. A push job mostly waits (its batched load, the
+     * provider's answer, its batched attempt row), so at 20 the pipeline topped out near 600
+     * pushes/s on two cores; at 100 it kept up with 2,000+ sends/s (docs/benchmark.md, fourth session).
+     */
+    workerConcurrency: int(env, 'WORKER_CONCURRENCY', 100, 1, 1000),
     /** A job whose worker died (SIGKILL, crash) is handed to another worker after about this long. */
     workerLockMs: int(env, 'WORKER_LOCK_MS', 30_000, 500, 600_000),
 
