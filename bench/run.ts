@@ -197,15 +197,21 @@ function statusPool(sp: BenchSp, rows: number, count: number, offset: number): P
   return pool;
 }
 
-/** One INSERT ... SELECT generate_series: `rows` transactions of the bench SP, mixed statuses. */
+/**
+ * One INSERT ... SELECT generate_series: `rows` transactions of the bench SP, mixed statuses,
+ * created one a second before the last 40 days with ids made as the send makes them (UUIDv7 of
+ * their time): history, in the DEFAULT partition as months without a partition of their own are,
+ * and this month's partition left to the sends, as on a live system.
+ */
 async function bulkLoad(db: Client, spId: string, userId: string, rows: number): Promise<number> {
   const started = Date.now();
   await db.query(
     `INSERT INTO consent_transactions
        (id, sp_id, sp_transaction_id, user_id, id_doc_type, request_type, requested_by_id, purpose, purpose_ar, status, expires_at, created_at, decided_at)
-     SELECT gen_random_uuid(), $1, 'bulk-' || g, $2, 'EMIRATES_ID', 'spToSp', $1, 'Opening a bank account', 'فتح حساب مصرفي',
-            s.status, now() + interval '1 day', now() - make_interval(secs => g), CASE WHEN s.status = 'TRIGGERED' THEN NULL ELSE now() END
+     SELECT consent_uuid_v7(c.at), $1, 'bulk-' || g, $2, 'EMIRATES_ID', 'spToSp', $1, 'Opening a bank account', 'فتح حساب مصرفي',
+            s.status, now() + interval '1 day', c.at, CASE WHEN s.status = 'TRIGGERED' THEN NULL ELSE now() END
        FROM generate_series(1, $3::int) g
+       CROSS JOIN LATERAL (SELECT now() - interval '40 days' - make_interval(secs => g) AS at) c
        CROSS JOIN LATERAL (SELECT (ARRAY['TRIGGERED','ACCEPTED','REJECTED','EXPIRED','CANCELLED'])[1 + g % 5] AS status) s`,
     [spId, userId, rows],
   );
@@ -368,6 +374,8 @@ async function main(): Promise<void> {
     await probe.registerDevice(databaseUrl, user.id);
     const [{ identifier_hash: identifierHash }] = (await db.query(`SELECT identifier_hash FROM user_documents WHERE user_id = $1`, [user.id])).rows;
 
+    const [{ autovacuum }] = (await db.query(`SHOW autovacuum`)).rows;
+    if (autovacuum !== 'on') log('autovacuum is off on this server: only the gateway analyzes tables (PlannerStatsGuard), and nothing vacuums dead rows');
     log(`bulk-loading ${opts.rows} transactions ...`);
     const loadMs = await bulkLoad(db, sp.clientId, user.id, opts.rows);
     const [{ count }] = (await db.query(`SELECT count(*)::int AS count FROM consent_transactions`)).rows;

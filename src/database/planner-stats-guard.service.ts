@@ -9,26 +9,26 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 const SMALL_TABLE_PAGES = 128;
 
 /**
- * Tables analyzed while small (this schema's), that have since more than doubled: the ones whose
- * statistics still tell the planner a sequential scan is cheapest.
+ * This schema's tables that have more than doubled since the size their plans were made for: the
+ * ones analyzed at under SMALL_TABLE_PAGES, and the never-analyzed ones (planned from their size
+ * then, at least 10 pages; autovacuum may be off, or not have come round yet).
  */
 const OUTGROWN_SQL = `
   SELECT format('%I.%I', n.nspname, c.relname) AS name
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-   WHERE n.nspname = current_schema() AND c.relkind = 'r'
-     AND c.reltuples >= 0 AND c.relpages < $1
-     AND pg_relation_size(c.oid) > 2 * current_setting('block_size')::bigint * greatest(c.relpages, 1)`;
+   WHERE n.nspname = current_schema() AND c.relkind = 'r' AND (c.reltuples < 0 OR c.relpages < $1)
+     AND pg_relation_size(c.oid) > 2 * current_setting('block_size')::bigint * greatest(c.relpages, CASE WHEN c.reltuples < 0 THEN 10 ELSE 1 END)`;
 
 /**
  * Keeps the planner's statistics of young tables in step with their size. Every pooled session
  * runs with generic plans (DATABASE_PLAN_CACHE_MODE): a statement, and each foreign-key check, is
  * planned once per connection from the statistics of that moment and kept until the table is
- * analyzed again. A table analyzed while nearly empty (autovacuum does so after its first 50 rows,
- * an operator's database-wide ANALYZE after a restore at 0) is planned as a sequential scan, and
- * every send then scans this month's partition, which it is filling, until autovacuum's next
- * ANALYZE: up to a minute at each month's start and on a new database, at 2-5x the Postgres CPU
- * per send (docs/benchmark.md, fourth session). ANALYZE of such a table takes milliseconds and
- * makes every session plan again. Runs in worker processes, every PLANNER_STATS_INTERVAL_MS.
+ * analyzed again. A table analyzed while (nearly) empty (autovacuum after its first 50 rows, an
+ * operator's database-wide ANALYZE after a restore), or never analyzed and planned while small
+ * (autovacuum off, or behind), is planned as a sequential scan: every send then scans this
+ * month's partition, which it is filling, at 2-5x the Postgres CPU per send (docs/benchmark.md,
+ * fourth session). ANALYZE of such a table takes milliseconds and makes every session plan
+ * again. Runs in worker processes, every PLANNER_STATS_INTERVAL_MS.
  */
 @Injectable()
 export class PlannerStatsGuard implements OnApplicationBootstrap, BeforeApplicationShutdown {
