@@ -186,7 +186,6 @@ export function loadConfig(env: Env = process.env) {
     callbackAttempts: int(env, 'CALLBACK_ATTEMPTS', 8, 1, 50),
     backoffBaseMs: int(env, 'BACKOFF_BASE_MS', 1000, 1, 3_600_000),
     callbackTimeoutMs: int(env, 'CALLBACK_TIMEOUT_MS', 5000, 100, 120_000),
-    /** Jobs one worker process runs at once, per queue. */
     /**
      * Jobs at a time per queue and worker process. A push job mostly waits (its batched load, the
      * provider's answer, its batched attempt row), so at 20 the pipeline topped out near 600
