@@ -1,5 +1,5 @@
 import { createIORedisClient, Queue, RedisConnection } from 'bullmq';
-import Redis, { Cluster, ClusterOptions, RedisOptions } from 'ioredis';
+import Redis, { Callback, Cluster, ClusterOptions, RedisOptions } from 'ioredis';
 import type { AppConfig } from '../config/config';
 
 export type RedisClient = Redis | Cluster;
@@ -63,20 +63,23 @@ export function createRedisClient(config: AppConfig, purpose: RedisPurpose, name
   if (config.redisClusterNodes) {
     return new Cluster(config.redisClusterNodes.split(',').map(hostPort), clusterOptions(common, purpose));
   }
-  if (config.redisSentinels) return endsWhenDisconnectedOffline(new Redis({ ...common, ...sentinelOptions(config) }));
-  return endsWhenDisconnectedOffline(new Redis(config.redisUrl!, common));
+  if (config.redisSentinels) return closableWhileOffline(new Redis({ ...common, ...sentinelOptions(config) }));
+  return closableWhileOffline(new Redis(config.redisUrl!, common));
 }
 
 /**
- * ioredis's `disconnect()` of a client waiting out its retry delay (status `reconnecting`, no
- * socket) only cancels the timer: no 'close' or 'end' follows, the status stays `reconnecting`
- * and the commands it holds for the reconnect never settle (ioredis issues #1247, #1830).
- * BullMQ's Worker.close() disconnects its blocking connection and waits for that 'end', so a
- * shutdown while a worker connection was between reconnect attempts (a Redis restart, a dropped
- * connection) hung for ever. Such a client is ended here the way ioredis ends one that never
- * connected: status `end`, 'end' emitted, its pending commands rejected as closed.
+ * A client that can be closed while Redis is away. Two ioredis gaps, both met on shutdown:
+ * - `disconnect()` of a client waiting out its retry delay (status `reconnecting`, no socket) only
+ *   cancels the timer: no 'close' or 'end' follows and the commands it holds never settle
+ *   (ioredis issues #1247, #1830). BullMQ's Worker.close() waits for that 'end': the shutdown hung
+ *   for ever. Such a client is ended here the way ioredis ends one that never connected: status
+ *   `end`, 'end' emitted, its pending commands rejected as closed.
+ * - `quit()` without a writable connection (offline queue off) rejects with "Stream isn't
+ *   writeable…", which BullMQ's Queue.close() does not take for a connection error and rethrows:
+ *   Ctrl-C while Redis was down ended in a stack trace and skipped the rest of the shutdown. A
+ *   client that is not connected now quits by disconnecting.
  */
-export function endsWhenDisconnectedOffline<T extends Redis>(client: T): T {
+export function closableWhileOffline<T extends Redis>(client: T): T {
   const disconnect = client.disconnect.bind(client);
   client.disconnect = (reconnect = false) => {
     const offline = !reconnect && client.status === 'reconnecting';
@@ -88,6 +91,13 @@ export function endsWhenDisconnectedOffline<T extends Redis>(client: T): T {
     // ioredis's own message: BullMQ takes it for a connection error, not a failure to report.
     internals.flushQueue(new Error('Connection is closed.'));
   };
+  const quit = client.quit.bind(client);
+  client.quit = ((callback?: Callback<'OK'>) => {
+    if (client.status === 'ready' || client.status === 'connect') return quit(callback);
+    client.disconnect();
+    callback?.(null, 'OK');
+    return Promise.resolve('OK' as const);
+  }) as T['quit'];
   return client;
 }
 
@@ -101,7 +111,7 @@ export function subscriberOf<T extends RedisClient>(client: T): T {
   // Cluster.duplicate takes (startupNodes, options), Redis.duplicate takes (options).
   // A subscribed connection sends its (S)SUBSCRIBE commands one by one, never in a pipeline.
   const options = { enableOfflineQueue: true, enableAutoPipelining: false };
-  return (isCluster(client) ? client.duplicate([], options) : endsWhenDisconnectedOffline((client as Redis).duplicate(options))) as T;
+  return (isCluster(client) ? client.duplicate([], options) : closableWhileOffline((client as Redis).duplicate(options))) as T;
 }
 
 /** Marker BullMQ passes through to `clientFactory`: the cluster to build for one BullMQ connection. */
@@ -112,7 +122,7 @@ function installClientFactory(): void {
   if (RedisConnection.clientFactory) return;
   // Every BullMQ Queue and Worker then owns (and closes) its own Cluster client, as it owns its
   // Redis client on the other topologies. Options without the marker get BullMQ's usual client,
-  // one that ends when disconnected between reconnect attempts (endsWhenDisconnectedOffline).
+  // one that ends when disconnected between reconnect attempts (closableWhileOffline).
   RedisConnection.clientFactory = (opts) => {
     const spec = (opts as Record<string, unknown>)[CLUSTER_SPEC] as ClusterSpec | undefined;
     if (spec) {
@@ -120,7 +130,7 @@ function installClientFactory(): void {
       return createIORedisClient(new Cluster(spec.nodes, { ...spec.options, redisOptions }));
     }
     const { url, ...rest } = opts as RedisOptions & { url?: string };
-    return createIORedisClient(endsWhenDisconnectedOffline(url ? new Redis(url, rest) : new Redis(rest)));
+    return createIORedisClient(closableWhileOffline(url ? new Redis(url, rest) : new Redis(rest)));
   };
 }
 

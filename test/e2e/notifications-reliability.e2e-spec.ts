@@ -1,10 +1,11 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import { DeviceRegistry } from '../../src/notifications/device-registry.service';
 import { PUSH_QUEUE } from '../../src/notifications/queues';
 import { createUser, eventually, onboardSp, sendBody, SpClient } from '../support/clients';
 import { FakeFcm } from '../support/fakes/fake-fcm';
-import { startGateway } from '../support/gateway';
+import { startGateway, testPostgresUrl } from '../support/gateway';
 import { freePort, spawnWorker, startRedisServer, stopProcess } from '../support/processes';
 
 const fcmToken = () => `fcm-${randomBytes(20).toString('base64url')}`;
@@ -111,6 +112,33 @@ describe('push notifications survive Redis outages and dead workers', () => {
       await admin.config('SET', 'maxclients', '10000').catch(() => undefined);
       admin.disconnect();
       await stopProcess(redis);
+    }
+  });
+
+  // BullMQ's Queue.close() quits its connection; ioredis's quit() without a connection (offline
+  // queue off) rejected with "Stream isn't writeable…", which BullMQ rethrows: Ctrl-C while Redis
+  // was down ended in a stack trace, the rest of the shutdown skipped.
+  it('shuts down cleanly while Redis is down', async () => {
+    const port = await freePort();
+    const redis = await startRedisServer(port);
+    const gw = await startGateway({ ...fcm.env(), REDIS_URL: `redis://127.0.0.1:${port}` });
+    await stopProcess(redis);
+    await new Promise((r) => setTimeout(r, 500)); // every connection has seen it go
+    const closing = gw.close().then(
+      () => 'closed',
+      (err: Error) => `close failed: ${err.message}`,
+    );
+    const outcome = await Promise.race([closing, new Promise<string>((r) => setTimeout(() => r('still closing after 10 s'), 10_000))]);
+    expect(outcome).toBe('closed');
+    // The rest of the shutdown ran: the gateway's database pool is closed too.
+    const pg = new Client({ connectionString: testPostgresUrl() });
+    await pg.connect();
+    try {
+      const name = new URL(gw.config.databaseUrl!).pathname.slice(1);
+      const { rows } = await pg.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'muwafaqa'`, [name]);
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await pg.end();
     }
   });
 
