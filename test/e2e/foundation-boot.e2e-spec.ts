@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,6 +147,31 @@ describe('booting the gateway', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 150_000);
+
+  it("refuses a second process on the same DATA_DIR, which would corrupt the embedded database, and takes over a dead process's lock", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'muwafaqa-lock-'));
+    const [port, otherPort] = [await freePort(), await freePort()];
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      // A lock left by a process that is gone (a crash, a SIGKILL) does not keep the gateway down.
+      writeFileSync(join(dataDir, 'pglite.pid'), '2147483646');
+      const first = startMain({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir });
+      expect(await waitReady(url, 60_000)).toBe(200);
+
+      const second = startMain({ PORT: String(otherPort), HOST: '127.0.0.1', DATA_DIR: dataDir });
+      expect(await second.exited).toBe(1);
+      expect(second.output().trim()).toBe(
+        `muwafaqa: failed to start: DATA_DIR ${dataDir} is in use by another process (pid ${first.child.pid}): stop it, or give this one its own DATA_DIR or a DATABASE_URL`,
+      );
+      // The first one never noticed.
+      expect(await waitReady(url, 5_000)).toBe(200);
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+      expect(existsSync(join(dataDir, 'pglite.pid'))).toBe(false);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('stops with exit 0 and no error output on Ctrl-C (SIGINT to the whole process group), and stops its redis-server', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'muwafaqa-ctrlc-'));
