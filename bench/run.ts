@@ -237,8 +237,8 @@ async function bulkLoad(db: Client, spId: string, userId: string, rows: number):
 async function analyzeFilled(db: Client): Promise<void> {
   const { rows: partitions } = await db.query(`SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = 'consent_transactions'::regclass`);
   for (const { name } of partitions as { name: string }[]) {
-    const { rows: any } = await db.query(`SELECT EXISTS (SELECT 1 FROM ${name}) AS filled`);
-    if (any[0].filled) await db.query(`VACUUM ANALYZE ${name}`);
+    const [{ filled }] = (await db.query(`SELECT EXISTS (SELECT 1 FROM ${name}) AS filled`)).rows;
+    if (filled) await db.query(`VACUUM ANALYZE ${name}`);
   }
   await db.query(`VACUUM ANALYZE consent_idempotency`);
 }
