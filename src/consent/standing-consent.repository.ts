@@ -70,25 +70,13 @@ export function liveStandingSql(p: { spId: string; recipient: string; requestTyp
  * requested document, not revoked, not expired, lasting at least as long as the send asks, and
  * (when the send carries a statement) agreed to with exactly that statement and terms link.
  * It reads user_documents and user_profiles itself: the match must be one indexed statement.
- * CANDIDATE_FROM_WHERE holds the conditions that need only standing_consents and the user's
- * tables ($1–$6); REUSABLE_SQL adds the ones on the granting transaction ($7–$10).
  */
-const CANDIDATE_FROM_WHERE = `
+const REUSABLE_SQL = `
+  SELECT s.id, s.user_id
     FROM standing_consents s
     JOIN user_documents d ON d.user_id = s.user_id AND d.identifier_hash = $3 AND d.id_doc_type = $4
     JOIN user_profiles p ON p.id = s.user_id AND p.verified
-   WHERE ${liveStandingSql({ spId: '$1', recipient: '$2', requestType: '$5', documentTypes: '$6::text[]' })}`;
-
-/**
- * Whether any standing consent passes those conditions. Most sends have none, and this answers
- * without touching the partitioned consent_transactions, whose every partition a plan of the full
- * lookup sets up before it runs (pgbench, 14 monthly partitions, no standing consent: 14k
- * lookups/s against 8k for the full statement; `SELECT 1` 18k).
- */
-const CANDIDATE_SQL = `SELECT 1 ${CANDIDATE_FROM_WHERE} LIMIT 1`;
-
-const REUSABLE_SQL = `
-  SELECT s.id, s.user_id ${CANDIDATE_FROM_WHERE}
+   WHERE ${liveStandingSql({ spId: '$1', recipient: '$2', requestType: '$5', documentTypes: '$6::text[]' })}
      AND ($7::timestamptz IS NULL OR s.valid_until >= $7::timestamptz)
      AND EXISTS (SELECT 1 FROM consent_transactions t
                   WHERE t.id = s.id AND t.status = 'ACCEPTED'
@@ -108,14 +96,11 @@ export class StandingConsentRepository {
 
   /**
    * The standing consent a send may rely on (REUSABLE_SQL), or null: what /validate asks (a send
-   * learns of a candidate from its own statement). Named statements: re-planned, the four-table
+   * learns of a candidate from its own statement). A named statement: re-planned, the four-table
    * join cost 10 ms of planning for 0.3 ms of execution (docs/benchmark.md, third session).
    */
   async findReusable(q: ReusableQuery): Promise<{ id: string; user_id: string } | null> {
-    const params = reusableParams(q);
-    const candidates = await runPrepared(this.db, 'consent_standing_candidate', CANDIDATE_SQL, params.slice(0, 6));
-    if (candidates.length === 0) return null;
-    const rows = await runPrepared<{ id: string; user_id: string }>(this.db, 'consent_standing_lookup', REUSABLE_SQL, params);
+    const rows = await runPrepared<{ id: string; user_id: string }>(this.db, 'consent_standing_lookup', REUSABLE_SQL, reusableParams(q));
     return rows[0] ?? null;
   }
 
